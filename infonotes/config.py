@@ -1,0 +1,67 @@
+"""The site's settings, read from site.toml; paths resolve against the file's folder."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .problems import InputError, Problem
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    description: str
+    base_url: str
+    """Absolute, ending in '/': feeds, sitemap and canonical links need it."""
+    language: str
+    notes_dir: Path
+    data_dir: Path
+    templates_dir: Path
+    theme_dir: Path
+    output_dir: Path
+    latest_count: int = 10
+    feed_size: int = 20
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url ('/' or '/archive/'), which every internal link starts with."""
+        return urlsplit(self.base_url).path or "/"
+
+
+def load_config(path: Path) -> Config:
+    shown = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Problem(shown, 1, "site.toml is missing")]) from None
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None) or _line_of(str(error))
+        raise InputError([Problem(shown, line, f"cannot read site.toml: {error}")]) from None
+    root = path.parent
+    paths = raw.get("paths", {})
+    base_url = str(raw.get("base_url", "http://localhost:8000/"))
+    if not base_url.endswith("/"):
+        base_url += "/"
+    if not urlsplit(base_url).scheme:
+        raise InputError([Problem(shown, 1, f"base_url must be absolute (https://…), not '{base_url}'")])
+    return Config(
+        title=str(raw.get("title", "Information notes")),
+        description=str(raw.get("description", "")),
+        base_url=base_url,
+        language=str(raw.get("language", "en")),
+        notes_dir=root / paths.get("notes", "notes"),
+        data_dir=root / paths.get("data", "data"),
+        templates_dir=root / paths.get("templates", "templates"),
+        theme_dir=root / paths.get("theme", "theme"),
+        output_dir=root / paths.get("output", "public"),
+        latest_count=int(raw.get("latest_count", 10)),
+        feed_size=int(raw.get("feed_size", 20)),
+    )
+
+
+def _line_of(message: str) -> int:
+    import re
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else 1

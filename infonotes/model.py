@@ -1,0 +1,188 @@
+"""The site's nouns: a checked Note, and the SiteModel of notes and their taxonomies.
+
+A SiteModel is a pure function of the checked notes and the catalog: the render stage
+reads it and never changes it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .catalog import REGIONS, Catalog, Document, Organization, Paragraph, State, paragraph
+
+FORMATS = ("in-person", "hybrid", "virtual")
+STATE_ROLES = ("host", "organizer", "participant")
+ORGANIZATION_ROLES = ("organizer", "participant")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One checked note: every name resolved to a catalog entry, the body rendered."""
+
+    id: str
+    source: str
+    """The file it came from, as shown in messages."""
+    title: str
+    date: dt.date
+    end: dt.date | None
+    city: str
+    country: State | None
+    format: str
+    kind: str
+    organizers: tuple[State | Organization, ...]
+    states: tuple[State, ...]
+    organizations: tuple[Organization, ...]
+    paragraphs: tuple[Paragraph, ...]
+    summary: str
+    draft: bool
+    body_html: str
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def venue(self) -> str:
+        return ", ".join(p for p in (self.city, self.country.name if self.country else "") if p)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end or self.date
+
+
+def newest_first(notes) -> list[Note]:
+    return sorted(notes, key=lambda n: (n.date, n.id), reverse=True)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A State, organization, document, paragraph or year that has notes, so gets a page."""
+
+    kind: str
+    """'state', 'organization', 'document', 'paragraph' or 'year'."""
+    slug: str
+    label: str
+    entity: object
+    notes: tuple[Note, ...]
+    """Newest first."""
+    roles: tuple[tuple[str, tuple[Note, ...]], ...] = ()
+    """For States and organizations: (role, notes newest first) for each role that has notes."""
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    notes: tuple[Note, ...]
+    """Published notes, newest first."""
+    years: tuple[Term, ...]
+    states: tuple[Term, ...]
+    organizations: tuple[Term, ...]
+    documents: tuple[Term, ...]
+    paragraphs: tuple[Term, ...]
+    catalog: Catalog = field(repr=False)
+
+    def states_by_region(self) -> list[tuple[str, list[Term]]]:
+        groups = defaultdict(list)
+        for term in self.states:
+            groups[term.entity.region].append(term)
+        return [(region, groups[region]) for region in REGIONS if groups[region]]
+
+    def paragraphs_of(self, document: Document) -> list[Term]:
+        return [t for t in self.paragraphs if t.entity.document == document]
+
+
+def build_model(notes, catalog: Catalog, drafts: bool = False) -> SiteModel:
+    """Group the notes into the taxonomies that get pages; only terms with notes appear."""
+    published = tuple(newest_first(n for n in notes if drafts or not n.draft))
+    return SiteModel(
+        notes=published,
+        years=_year_terms(published),
+        states=_state_terms(published, catalog),
+        organizations=_organization_terms(published, catalog),
+        documents=_document_terms(published, catalog),
+        paragraphs=_paragraph_terms(published, catalog),
+        catalog=catalog,
+    )
+
+
+def _year_terms(notes) -> tuple[Term, ...]:
+    by_year = defaultdict(list)
+    for note in notes:
+        by_year[note.year].append(note)
+    return tuple(Term("year", str(y), str(y), y, tuple(by_year[y])) for y in sorted(by_year, reverse=True))
+
+
+def _roles_terms(kind, entities, notes, roles_of, role_names) -> tuple[Term, ...]:
+    by_entity = {e: defaultdict(list) for e in entities}
+    for note in notes:  # newest first, so every list below is too
+        for entity, role in roles_of(note):
+            by_entity[entity][role].append(note)
+    terms = []
+    for entity in entities:
+        roles = by_entity[entity]
+        if not roles:
+            continue
+        members = {n.id: n for role in role_names for n in roles.get(role, ())}
+        ordered = tuple(newest_first(members.values()))
+        terms.append(Term(kind, entity.slug, entity.label, entity, ordered,
+                          tuple((r, tuple(roles[r])) for r in role_names if roles.get(r))))
+    return tuple(terms)
+
+
+def _state_roles(note: Note):
+    seen = set()
+    pairs = []
+    if note.country:
+        pairs.append((note.country, "host"))
+    pairs += [(o, "organizer") for o in note.organizers if isinstance(o, State)]
+    pairs += [(s, "participant") for s in note.states]
+    for pair in pairs:
+        if pair not in seen:
+            seen.add(pair)
+            yield pair
+
+
+def _organization_roles(note: Note):
+    seen = set()
+    pairs = [(o, "organizer") for o in note.organizers if isinstance(o, Organization)]
+    pairs += [(o, "participant") for o in note.organizations]
+    for pair in pairs:
+        if pair not in seen:
+            seen.add(pair)
+            yield pair
+
+
+def _state_terms(notes, catalog: Catalog):
+    ordered = sorted(catalog.states, key=lambda s: s.slug)
+    return _roles_terms("state", ordered, notes, _state_roles, STATE_ROLES)
+
+
+def _organization_terms(notes, catalog: Catalog):
+    ordered = sorted(catalog.organizations, key=lambda o: o.acronym.casefold())
+    return _roles_terms("organization", ordered, notes, _organization_roles, ORGANIZATION_ROLES)
+
+
+def _document_terms(notes, catalog: Catalog):
+    # A document's page lists the notes citing it as a whole or any of its paragraphs.
+    by_document = defaultdict(list)
+    for note in notes:
+        for document in dict.fromkeys(p.document for p in note.paragraphs):
+            by_document[document].append(note)
+    return tuple(Term("document", d.slug, d.key, d, tuple(by_document[d]))
+                 for d in catalog.documents if by_document[d])
+
+
+def _paragraph_terms(notes, catalog: Catalog):
+    by_paragraph = defaultdict(list)
+    for note in notes:
+        for ref in note.paragraphs:
+            if ref.number is not None:
+                by_paragraph[(ref.document.slug, ref.number)].append(note)
+    terms = []
+    for document in catalog.documents:
+        for number in range(1, document.count + 1):
+            found = by_paragraph.get((document.slug, number))
+            if found:
+                ref = paragraph(document, number)
+                terms.append(Term("paragraph", ref.slug, ref.label, ref, tuple(found)))
+    return tuple(terms)

@@ -1,0 +1,81 @@
+"""Run one function over slices of a list in forked worker processes.
+
+Forking (not spawning) lets each worker inherit what the function needs, the catalog
+or the whole site model, without pickling it; only the results travel back.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+
+from .problems import InputError
+
+
+def worker_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_slices(function, items: list, workers: int | None = None, minimum: int = 64) -> list:
+    """[function(slice) for each slice], run in parallel; results in slice order.
+
+    `function` takes a list and returns a list. Small inputs run in this process:
+    a fork costs more than it saves below `minimum` items.
+    """
+    workers = worker_count() if workers is None else workers
+    if workers <= 1 or len(items) < minimum or not _can_fork():
+        return function(items)
+    slices = [items[i::workers] for i in range(workers)]
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for part in slices:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_run, args=(function, part, sender), daemon=True)
+        process.start()
+        sender.close()
+        pipes.append(receiver)
+        processes.append(process)
+    results = []
+    failure = None
+    for receiver, process in zip(pipes, processes):
+        try:
+            ok, value = receiver.recv()
+        except EOFError:
+            ok, value = False, "a worker process died without a result"
+        process.join()
+        if ok:
+            results.append(value)
+        else:
+            failure = failure or value
+    if isinstance(failure, InputError):
+        raise failure
+    if failure:
+        raise RuntimeError(f"worker failed:\n{failure}")
+    return _interleave(results, len(items))
+
+
+def _run(function, part, sender) -> None:
+    try:
+        sender.send((True, function(part)))
+    except InputError as error:  # a problem for people: the parent reports it as it is
+        sender.send((False, error))
+    except BaseException:  # the parent re-raises it; a worker must always answer
+        sender.send((False, traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _interleave(results: list[list], total: int) -> list:
+    """Undo the round-robin slicing so results line up with the items."""
+    merged = [None] * total
+    workers = len(results)
+    for offset, part in enumerate(results):
+        merged[offset::workers] = part
+    return merged
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()

@@ -1,0 +1,186 @@
+"""A strict YAML reader that keeps what the contributor typed, with line numbers.
+
+PyYAML's usual loaders turn `NO` into False, `1:20` into 80 and `0777` into 511, and
+forget where each value stood. Notes and catalogs are small, so we read the event
+stream (libyaml's fast parser) and build our own nodes instead: every scalar stays the
+string that was typed, every node knows its line, and the YAML features a contributor
+never needs (anchors, aliases, tags, several documents) are refused with a reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+try:  # libyaml is seven times faster; fall back only where it is missing
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    text: str
+    """Exactly the characters of the value, never converted to a number or a boolean."""
+    line: int
+    plain: bool
+    """True when written without quotes (so that `~` or an empty value can mean nothing)."""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.plain and self.text in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    items: tuple
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    items: tuple
+    """(key Scalar, value node) pairs in the order written."""
+    line: int
+
+    def get(self, key: str):
+        for k, v in self.items:
+            if k.text == key:
+                return v
+        return None
+
+
+Node = Scalar | Sequence | Mapping
+
+
+class YamlProblem(Exception):
+    """Carries (line, message) pairs; lines already counted from the top of the file."""
+
+    def __init__(self, found: list[tuple[int, str]]):
+        self.found = found
+        super().__init__("; ".join(m for _, m in found))
+
+
+def parse(text: str, first_line: int = 1) -> Node | None:
+    """Parse one YAML document; `first_line` is the file line where `text` begins.
+
+    Returns None for an empty document. Raises YamlProblem with every structural
+    problem it can see (duplicate keys, anchors, tags), or with the syntax error.
+    """
+    tab = _first_tab_in_indentation(text)
+    if tab is not None:
+        raise YamlProblem([(first_line + tab, "a tab character is used for indentation; "
+                            "YAML needs spaces here (replace the tab with two spaces)")])
+    try:
+        events = list(yaml.parse(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as error:
+        raise YamlProblem([_explain(error, first_line)]) from None
+    except yaml.YAMLError as error:  # pragma: no cover - unmarked errors are rare
+        raise YamlProblem([(first_line, f"cannot read the YAML: {error}")]) from None
+    return _Builder(events, first_line).build()
+
+
+def _first_tab_in_indentation(text: str) -> int | None:
+    for number, line in enumerate(text.split("\n")):
+        stripped = line.lstrip(" -")
+        if stripped.startswith("\t") or (line.startswith("\t")):
+            return number
+    return None
+
+
+def _explain(error: yaml.MarkedYAMLError, first_line: int) -> tuple[int, str]:
+    """Turn libyaml's wording into a sentence a contributor can act on."""
+    context = error.context or ""
+    problem = error.problem or "syntax error"
+    at = error.problem_mark.line if error.problem_mark else 0
+    opened = error.context_mark.line if error.context_mark else at
+    if "quoted scalar" in context:
+        return first_line + opened, ("unclosed quote: the quoted text that starts on this "
+                                     "line never ends; add the closing quote")
+    if "flow sequence" in context:
+        return first_line + opened, ("unclosed '[': the list that starts on this line never "
+                                     "ends; add ']' or put text that starts with '[' in quotes")
+    if "flow mapping" in context:
+        return first_line + opened, ("unclosed '{': the mapping that starts on this line never "
+                                     "ends; add '}' or put text that starts with '{' in quotes")
+    if "mapping values are not allowed" in problem:
+        return first_line + at, ("a ':' followed by a space inside a value; put the whole "
+                                 "value in quotes")
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return first_line + opened, (f"YAML syntax error: {problem}; check the indentation "
+                                     "and that every field is written 'name: value'")
+    return first_line + at, f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+
+
+class _Builder:
+    def __init__(self, events, first_line: int):
+        self.events = events
+        self.pos = 0
+        self.first_line = first_line
+        self.found: list[tuple[int, str]] = []
+
+    def build(self) -> Node | None:
+        documents = [i for i, e in enumerate(self.events) if isinstance(e, yaml.DocumentStartEvent)]
+        if len(documents) > 1:
+            line = self.first_line + self.events[documents[1]].start_mark.line
+            raise YamlProblem([(line, "a second YAML document starts here; "
+                                      "a note has one front matter block")])
+        self.pos = documents[0] + 1 if documents else len(self.events)
+        root = None
+        if self.pos < len(self.events) and not isinstance(self.events[self.pos], yaml.DocumentEndEvent):
+            root = self._node()
+        if self.found:
+            raise YamlProblem(self.found)
+        return root
+
+    def _line(self, event) -> int:
+        return self.first_line + event.start_mark.line
+
+    def _refuse_extras(self, event) -> None:
+        if getattr(event, "anchor", None):
+            self.found.append((self._line(event), f"YAML anchors ('&{event.anchor}') are not "
+                                                  "allowed; write the value out in full"))
+        tag = getattr(event, "tag", None)
+        if tag and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]) and tag != "!":
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.found.append((self._line(event), f"YAML tags ('{shown}') are not allowed; "
+                                                  "remove the tag"))
+
+    def _node(self) -> Node:
+        event = self.events[self.pos]
+        self.pos += 1
+        if isinstance(event, yaml.AliasEvent):
+            self.found.append((self._line(event), f"YAML aliases ('*{event.anchor}') are not "
+                                                  "allowed; write the value out in full"))
+            return Scalar("", self._line(event), True)
+        self._refuse_extras(event)
+        if isinstance(event, yaml.ScalarEvent):
+            return Scalar(event.value, self._line(event), not event.style)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
+                items.append(self._node())
+            self.pos += 1
+            return Sequence(tuple(items), self._line(event))
+        if isinstance(event, yaml.MappingStartEvent):
+            return self._mapping(event)
+        raise YamlProblem([(self._line(event), "unexpected YAML structure")])  # pragma: no cover
+
+    def _mapping(self, start) -> Mapping:
+        items = []
+        seen: dict[str, int] = {}
+        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
+            key = self._node()
+            value = self._node()
+            if not isinstance(key, Scalar):
+                self.found.append((getattr(key, "line", self._line(start)),
+                                   "a field name must be plain text"))
+                continue
+            if key.text in seen:
+                self.found.append((key.line, f"duplicate field '{key.text}' (first given on "
+                                             f"line {seen[key.text]}); keep only one"))
+                continue
+            seen[key.text] = key.line
+            items.append((key, value))
+        self.pos += 1
+        return Mapping(tuple(items), self._line(start))
