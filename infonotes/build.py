@@ -1,12 +1,14 @@
 """The build, as a checklist: each step one call, each step timed.
 
-    catalogs -> notes (read, check, render Markdown) -> model -> page plan -> write
+    catalogs -> notes (read, check, render Markdown, write the note's page) -> model
+             -> site pages (indexes, terms, feeds, sitemap) -> assets -> publish
 
-Steps only hand data forward. Any problem in the input stops the build before the
-write step, so the output folder changes only when everything succeeded.
+Steps hand data forward only. Pages go to a staging folder; any problem in the input
+stops the build before `publish`, so the output folder changes only when all succeeded.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,9 +22,9 @@ from .markdown import make_markdown
 from .model import Note, build_model
 from .parallel import map_slices
 from .problems import InputError, Problem
-from .render import Renderer, plan_pages
-from .urls import Links
-from .write import WriteReport, write_site
+from .render import NotePages, SitePages, plan_pages
+from .urls import Links, note_path
+from .write import Staging, refuse_collisions
 
 
 @dataclass
@@ -42,23 +44,30 @@ class Timings:
 @dataclass(frozen=True)
 class BuildResult:
     notes: int
-    report: WriteReport
+    files: int
+    bytes: int
     timings: Timings
 
 
 def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Path | None = None,
-               drafts: bool = False, workers: int | None = None) -> BuildResult:
+               drafts: bool = False, workers: int | None = None, links: Links | None = None) -> BuildResult:
     """Check everything, then write the whole site; raise InputError on any problem."""
     timings = Timings()
+    links = links or Links(config.base_url, config.base_path)
     catalog = timings.run("catalogs", load_catalog, config.data_dir, display_path(config.data_dir))
-    notes = timings.run("notes", load_notes, notes_dir or config.notes_dir, catalog, workers)
-    model = timings.run("model", build_model, notes, catalog, drafts)
-    links = Links(config.base_url, config.base_path)
-    renderer = timings.run("templates", Renderer, config, model, links, "assets/style.css")
-    pages = timings.run("plan", plan_pages, model)
-    report = timings.run("write", write_site, pages, renderer.render, output_dir or config.output_dir,
-                         theme_assets(config.theme_dir), workers)
-    return BuildResult(len(model.notes), report, timings)
+    files = timings.run("find", notes_in, notes_dir or config.notes_dir)
+    note_pages = timings.run("templates", NotePages, config, links)
+    with Staging(output_dir or config.output_dir) as staging:
+        write_note_page = partial(_write_note_page, staging, note_pages, drafts)
+        notes, sizes = timings.run("notes", load_notes_from, files, catalog, workers, write_note_page)
+        model = timings.run("model", build_model, notes, catalog, drafts)
+        site_pages = SitePages(config, links, model)
+        plans = plan_pages(model)
+        refuse_collisions([p.path for p in plans] + [note_path(n.id) for n in model.notes])
+        sizes += timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
+        sizes += timings.run("assets", _copy_assets, staging, config.theme_dir)
+        timings.run("publish", staging.publish)
+    return BuildResult(len(model.notes), len(sizes), sum(sizes), timings)
 
 
 def check_paths(config: Config, paths: list[Path] | None = None, workers: int | None = None) -> int:
@@ -83,6 +92,12 @@ def check_paths(config: Config, paths: list[Path] | None = None, workers: int | 
     return len(files)
 
 
+def notes_in(notes_dir: Path) -> list[Path]:
+    if not notes_dir.is_dir():
+        raise InputError([Problem(str(notes_dir), 1, "the notes folder does not exist")])
+    return find_note_files(notes_dir)
+
+
 def note_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
@@ -95,42 +110,54 @@ def note_files(paths: list[Path]) -> list[Path]:
     return sorted(set(files))
 
 
-def load_notes(notes_dir: Path, catalog: Catalog, workers: int | None = None) -> list[Note]:
-    if not notes_dir.is_dir():
-        raise InputError([Problem(str(notes_dir), 1, "the notes folder does not exist")])
-    return load_notes_from(find_note_files(notes_dir), catalog, workers)
+def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = None,
+                    write_page=None) -> tuple[list[Note], list[int]]:
+    """Read, check and render every note in parallel; every problem of every file at once.
 
-
-def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = None) -> list[Note]:
-    """Read, check and render every note, in parallel; every problem of every file at once."""
+    With `write_page`, each good note's page is written by the worker that read it, and
+    the note comes back without its HTML body (the pages that list notes never need it).
+    """
     problems = check_ids(files)
-    results = map_slices(partial(_read_and_check, catalog), files, workers)
-    notes = []
-    for note, found in results:
+    results = map_slices(partial(_read_and_check, catalog, write_page), files, workers)
+    notes, sizes = [], []
+    for note, found, size in results:
         problems += found
         if note is not None:
             notes.append(note)
+        if size:
+            sizes.append(size)
     if problems:
         raise InputError(problems)
-    return notes
+    return notes, sizes
 
 
-def _read_and_check(catalog: Catalog, files: list[Path]) -> list[tuple[Note | None, list[Problem]]]:
+def _read_and_check(catalog: Catalog, write_page, files: list[Path]) -> list:
     markdown = make_markdown()
     results = []
     for path in files:
         try:
             source = read_source(path, display_path(path))
         except InputError as error:
-            results.append((None, error.problems))
+            results.append((None, error.problems, 0))
             continue
-        results.append(check_source(source, catalog, markdown.render(source.body)))
+        note, problems = check_source(source, catalog, markdown.render(source.body))
+        size = 0
+        if note is not None and write_page is not None:
+            size = write_page(note)
+            note = dataclasses.replace(note, body_html="")
+        results.append((note, problems, size))
     return results
 
 
-def theme_assets(theme_dir: Path) -> list[tuple[Path, str]]:
+def _write_note_page(staging: Staging, pages: NotePages, drafts: bool, note: Note) -> int:
+    if note.draft and not drafts:
+        return 0
+    return staging.write(note_path(note.id), pages.render(note))
+
+
+def _copy_assets(staging: Staging, theme_dir: Path) -> list[int]:
     """Every file of the theme folder, published under assets/."""
     if not theme_dir.is_dir():
         return []
-    return [(path, "assets/" + path.relative_to(theme_dir).as_posix())
+    return [staging.copy(path, "assets/" + path.relative_to(theme_dir).as_posix())
             for path in sorted(theme_dir.rglob("*")) if path.is_file() and not path.name.startswith(".")]

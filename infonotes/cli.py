@@ -74,7 +74,7 @@ def _build(args) -> int:
     result = build_site(config, notes_dir=args.notes, output_dir=args.out, drafts=args.drafts,
                         workers=args.jobs)
     out = args.out or config.output_dir
-    print(f"built {result.report.pages:,} files ({result.report.bytes / 1e6:.1f} MB) from "
+    print(f"built {result.files:,} files ({result.bytes / 1e6:.1f} MB) from "
           f"{result.notes:,} notes into {out} [{result.timings}]")
     return 0
 

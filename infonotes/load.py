@@ -41,11 +41,10 @@ def find_note_files(root: Path) -> list[Path]:
 
 
 def display_path(path: Path) -> str:
-    """The path relative to the working folder when it lies inside it, else absolute."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """The path relative to the working folder when it lies inside it, else as given."""
+    text = os.path.abspath(path)
+    here = os.getcwd() + os.sep
+    return text[len(here):] if text.startswith(here) else str(path)
 
 
 def read_source(path: Path, shown: str) -> Source:

@@ -1,8 +1,11 @@
-"""Stage 4: the page plan (every file the site has) and rendering one page to bytes.
+"""Stage 4: turn notes and the model into page bytes through Jinja templates.
 
-`plan_pages` lists every output path with what it shows; `Renderer.render` turns one
-plan entry into bytes through a Jinja template and a view of the model. Rendering is
-a pure function of the model, so pages can be rendered in any order, in any process.
+Two renderers share one set of templates:
+
+- `NotePages` makes a note's own page from that note alone, so it runs in the same
+  worker that has just read and checked the note, while the note's HTML body is at hand.
+- `SitePages` makes every other page (indexes, terms, feeds, sitemap) from the model;
+  `plan_pages` lists them, and the writer renders them in parallel.
 """
 from __future__ import annotations
 
@@ -10,26 +13,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
-from .config import Config
-from .problems import InputError, Problem
-from .model import SiteModel, Term
-from .urls import Links, note_path, term_path
 from . import views
+from .config import Config
+from .model import Note, SiteModel, Term
+from .problems import InputError, Problem
+from .urls import Links, note_path, term_path
+
+STYLESHEET = "assets/style.css"
+NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
+       ("Paragraphs", "paragraphs/"))
 
 
 @dataclass(frozen=True, slots=True)
 class PagePlan:
     path: str
-    """Site-relative address: 'notes/<id>/', 'states/japan/feed.xml', '404.html'."""
+    """Site-relative address: 'states/japan/', 'states/japan/feed.xml', '404.html'."""
     kind: str
-    """Which renderer method makes it."""
+    """Which SitePages method makes it."""
     subject: object = None
-    """The note, term or list the page is about."""
+    """The term the page is about, if any."""
 
 
 def plan_pages(model: SiteModel) -> list[PagePlan]:
-    """Every page of the site, in a fixed order (the list the writer checks for collisions)."""
+    """Every page but the note pages, in a fixed order."""
     plans = [
         PagePlan("", "home"),
         PagePlan("notes/", "notes"),
@@ -46,14 +54,13 @@ def plan_pages(model: SiteModel) -> list[PagePlan]:
         for term in terms:
             plans.append(PagePlan(term_path(term.kind, term.slug), "term", term))
             plans.append(PagePlan(term_path(term.kind, term.slug) + "feed.xml", "feed", term))
-    plans += [PagePlan(note_path(n.id), "note", n) for n in model.notes]
     return plans
 
 
-def make_environment(config: Config) -> jinja2.Environment:
+def make_environment(templates_dir: Path) -> jinja2.Environment:
     # autoescape=True for every template, XML included: note text must never become markup.
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -66,69 +73,137 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
-class Renderer:
-    """Renders any PagePlan of one model."""
+class _Pages:
+    """What every page shares: the environment, the links, the frame around the content."""
 
-    def __init__(self, config: Config, model: SiteModel, links: Links, stylesheet: str):
+    def __init__(self, config: Config, links: Links):
         self.config = config
-        self.model = model
         self.links = links
-        self.env = make_environment(config)
-        self.stylesheet = stylesheet
-        self.feed_updated = max((n.last_day for n in model.notes), default=None)
-
+        self.env = make_environment(config.templates_dir)
         self._compile_templates()
 
-    def render(self, plan: PagePlan) -> bytes:
-        method = getattr(self, f"_{plan.kind}")
-        try:
-            return method(plan).encode("utf-8")
-        except Exception as error:
-            problem = template_problem(error, self.config.templates_dir,
-                                       f" (while making {plan.path or 'the home page'})")
-            if problem is None:
-                raise
-            raise InputError([problem]) from None
-
     def _compile_templates(self) -> None:
-        # Compile every template once, here, so a syntax error is one clear message
-        # before any page is written rather than a failure inside a worker.
+        # Compile every template once, up front, so that a syntax error is one clear
+        # message before any page is written rather than a failure inside a worker.
         problems = []
         for name in self.env.list_templates():
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as error:
-                problems.append(template_problem(error, self.config.templates_dir))
+                problems.append(template_problem(error))
         if problems:
             raise InputError(problems)
 
-    # --- the context every page shares -----------------------------------------------
+    def _render(self, template: str, where: str, **context) -> bytes:
+        try:
+            return self.env.get_template(template).render(**context).encode("utf-8")
+        except Exception as error:
+            problem = template_problem(error, f" (while making {where or 'the home page'})")
+            if problem is None:
+                raise
+            raise InputError([problem]) from None
 
-    def _page(self, template: str, plan: PagePlan, title: str, *, crumbs=(), feed=None,
-              description: str = "", **context) -> str:
-        here = plan.path
-
+    def _page(self, template: str, here: str, title: str, *, crumbs=(), feed=None,
+              description: str = "", **context) -> bytes:
         def url(to_path: str) -> str:
             return self.links.href(here, to_path)
 
-        return self.env.get_template(template).render(
+        return self._render(
+            template, here,
             site=self.config,
             page={"path": here, "title": title, "crumbs": crumbs, "feed": feed,
                   "description": description or self.config.description,
                   "canonical": self.links.absolute(here)},
             url=url,
-            stylesheet=url(self.stylesheet),
-            nav=_NAV,
+            stylesheet=url(STYLESHEET),
+            nav=NAV,
             **context,
         )
+
+
+class NotePages(_Pages):
+    """A note's page, from the note alone."""
+
+    def __init__(self, config: Config, links: Links):
+        super().__init__(config, links)
+        # The same States and organizations are linked from thousands of note pages:
+        # render each link once (per folder depth, for relative links).
+        self._link_items: dict[tuple, Markup] = {}
+
+    def render(self, note: Note) -> bytes:
+        here = note_path(note.id)
+        return self._page(
+            "note.html", here, note.title, note=note,
+            description=note.summary or f"Information note on {note.title}.",
+            crumbs=[("Notes", "notes/"), (str(note.year), f"notes/{note.year}/"), (note.title, None)],
+            country=views.entity_link(note.country) if note.country else None,
+            organizers=[self._link_item(o, here) for o in note.organizers],
+            states=[self._link_item(s, here) for s in note.states],
+            organizations=[self._link_item(o, here) for o in note.organizations],
+            paragraphs=[self._link_item(p, here) for p in note.paragraphs],
+            citation=self.citation(note),
+        )
+
+    def _link_item(self, entity, here: str) -> Markup:
+        key = (type(entity).__name__, entity.slug, here.count("/") if self.links.relative else 0)
+        item = self._link_items.get(key)
+        if item is None:
+            html = self._render("_link_item.html", here, link=views.entity_link(entity),
+                                url=lambda to: self.links.href(here, to)).decode("utf-8")
+            item = self._link_items[key] = Markup(html.strip())
+        return item
+
+    def citation(self, note: Note) -> str:
+        return (f"{self.config.title}. \u201c{note.title}\u201d. Information note, "
+                f"{views.date_range(note.date, note.end)}. {self.links.absolute(note_path(note.id))}")
+
+
+class SitePages(_Pages):
+    """Every page but the note pages, from the model."""
+
+    def __init__(self, config: Config, links: Links, model: SiteModel):
+        super().__init__(config, links)
+        self.model = model
+        # A note's list entry looks the same on every page at the same depth, and the
+        # big term pages repeat it thousands of times: render each entry once.
+        self._entries: dict[tuple, Markup] = {}
+
+    def render(self, plan: PagePlan) -> bytes:
+        return getattr(self, f"_{plan.kind}")(plan)
+
+    def _entry(self, template: str, note: Note, here: str, heading: str = "") -> Markup:
+        key = (template, note.id, here.count("/") if self.links.relative else 0, heading)
+        entry = self._entries.get(key)
+        if entry is None:
+            html = self._render(template, here, note=note, heading=heading,
+                                url=lambda to: self.links.href(here, to)).decode("utf-8")
+            entry = self._entries[key] = Markup(html)
+        return entry
+
+    def _list_page(self, template: str, plan: PagePlan, title: str, **context) -> bytes:
+        here = plan.path
+
+        def item(note: Note, heading: str = "h3") -> Markup:
+            return self._entry("_note_item.html", note, here, heading)
+
+        def compact(note: Note) -> Markup:
+            return self._entry("_compact_item.html", note, here)
+
+        def by_year(notes) -> list[tuple[int, int, Markup]]:
+            """(year, count, the year's list entries as one piece of HTML), newest first."""
+            return [(year, len(group), Markup("").join(compact(n) for n in group))
+                    for year, group in views.by_year(notes)]
+
+        return self._page(template, here, title, item=item, compact=compact, by_year=by_year,
+                          **context)
 
     # --- one method a page kind ----------------------------------------------------
 
     def _home(self, plan):
         model = self.model
-        return self._page(
+        return self._list_page(
             "home.html", plan, self.config.title,
-            feed=("feed.xml", f"{self.config.title}: all notes"),
+            feed=("feed.xml", self._feed_title(None)),
             latest=model.notes[: self.config.latest_count],
             counts={"notes": len(model.notes), "states": len(model.states),
                     "organizations": len(model.organizations), "paragraphs": len(model.paragraphs),
@@ -137,45 +212,27 @@ class Renderer:
         )
 
     def _notes(self, plan):
-        return self._page("notes.html", plan, "All notes", crumbs=[("Notes", None)],
-                          years=self.model.years)
+        return self._list_page("notes.html", plan, "All notes", crumbs=[("Notes", None)],
+                               years=self.model.years)
 
     def _year(self, plan):
         term: Term = plan.subject
-        return self._page("year.html", plan, f"Notes of {term.label}", term=term,
-                          crumbs=[("Notes", "notes/"), (term.label, None)],
-                          description=views.describe(term), years=self.model.years)
-
-    def _note(self, plan):
-        note = plan.subject
-        return self._page(
-            "note.html", plan, note.title, note=note,
-            description=note.summary or f"Information note on {note.title}.",
-            crumbs=[("Notes", "notes/"), (str(note.year), f"notes/{note.year}/"), (note.title, None)],
-            country=views.entity_link(note.country) if note.country else None,
-            organizers=[views.entity_link(o) for o in note.organizers],
-            states=[views.entity_link(s) for s in note.states],
-            organizations=[views.entity_link(o) for o in note.organizations],
-            paragraphs=[views.entity_link(p) for p in note.paragraphs],
-            citation=self._citation(note),
-        )
-
-    def _citation(self, note) -> str:
-        return (f"{self.config.title}. \u201c{note.title}\u201d. Information note, "
-                f"{views.date_range(note.date, note.end)}. {self.links.absolute(note_path(note.id))}")
+        return self._list_page("year.html", plan, f"Notes of {term.label}", term=term,
+                               crumbs=[("Notes", "notes/"), (term.label, None)],
+                               description=views.describe(term), years=self.model.years)
 
     def _states(self, plan):
-        return self._page("states.html", plan, "States", crumbs=[("States", None)],
-                          regions=self.model.states_by_region())
+        return self._list_page("states.html", plan, "States", crumbs=[("States", None)],
+                               regions=self.model.states_by_region())
 
     def _organizations(self, plan):
-        return self._page("organizations.html", plan, "Organizations", crumbs=[("Organizations", None)],
-                          terms=self.model.organizations)
+        return self._list_page("organizations.html", plan, "Organizations",
+                               crumbs=[("Organizations", None)], terms=self.model.organizations)
 
     def _paragraphs(self, plan):
         documents = [(t, self.model.paragraphs_of(t.entity)) for t in self.model.documents]
-        return self._page("paragraphs.html", plan, "Resolutions and paragraphs",
-                          crumbs=[("Paragraphs", None)], documents=documents)
+        return self._list_page("paragraphs.html", plan, "Resolutions and paragraphs",
+                               crumbs=[("Paragraphs", None)], documents=documents)
 
     def _term(self, plan):
         term: Term = plan.subject
@@ -189,14 +246,15 @@ class Renderer:
         extra = {}
         if term.kind == "document":
             extra["paragraph_terms"] = self.model.paragraphs_of(term.entity)
-        return self._page(
+        return self._list_page(
             f"{term.kind}.html", plan, views.term_title(term), term=term,
             description=views.describe(term), crumbs=crumbs,
             feed=(plan.path + "feed.xml", self._feed_title(term)),
-            sections=views.role_sections(term), groups=views.by_year(term.notes), **extra)
+            sections=[(role, views.ROLE_HEADINGS[role], notes) for role, notes in term.roles],
+            **extra)
 
     def _not_found(self, plan):
-        return self._page("404.html", plan, "Page not found", years=self.model.years)
+        return self._list_page("404.html", plan, "Page not found", years=self.model.years)
 
     # --- feeds, sitemap, robots ----------------------------------------------------
 
@@ -209,8 +267,10 @@ class Renderer:
         term = plan.subject
         notes = (term.notes if term else self.model.notes)[: self.config.feed_size]
         page_path = plan.path[: -len("feed.xml")]
-        updated = max((n.last_day for n in notes), default=self.feed_updated)
-        return self.env.get_template("feed.xml").render(
+        # The feed's date is its newest entry's, never the build's: same input, same bytes.
+        updated = max((n.last_day for n in notes), default=None)
+        return self._render(
+            "feed.xml", plan.path,
             site=self.config, title=self._feed_title(term), notes=notes,
             subtitle=views.describe(term) if term else self.config.description,
             feed_url=self.links.absolute(plan.path), page_url=self.links.absolute(page_path),
@@ -218,23 +278,16 @@ class Renderer:
         )
 
     def _sitemap(self, plan):
-        pages = [p for p in plan_pages(self.model) if p.path.endswith("/") or p.path == ""]
-        return self.env.get_template("sitemap.xml").render(
-            urls=[self.links.absolute(p.path) for p in pages])
+        paths = [p.path for p in plan_pages(self.model) if p.path.endswith("/") or p.path == ""]
+        paths += [note_path(n.id) for n in self.model.notes]
+        return self._render("sitemap.xml", plan.path,
+                            urls=[self.links.absolute(p) for p in sorted(paths)])
 
     def _robots(self, plan):
-        return self.env.get_template("robots.txt").render(sitemap=self.links.absolute("sitemap.xml"))
+        return self._render("robots.txt", plan.path, sitemap=self.links.absolute("sitemap.xml"))
 
 
-_NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
-        ("Paragraphs", "paragraphs/"))
-
-
-def read_stylesheet_name(theme_dir: Path) -> str:
-    return "assets/style.css"
-
-
-def template_problem(error: Exception, templates_dir: Path, context: str = "") -> Problem | None:
+def template_problem(error: Exception, context: str = "") -> Problem | None:
     """`templates/x.html:12: message` for an error raised in a template, else None."""
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         return Problem(error.filename, error.lineno or 1, f"template error: {error.message}{context}")

@@ -47,7 +47,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, notes_dir: 
     site = folder / "site"
     try:
         result = build_site(config, notes_dir=notes_dir, output_dir=site, drafts=drafts)
-        print(f"built {result.report.pages:,} files from {result.notes:,} notes")
+        print(f"built {result.files:,} files from {result.notes:,} notes")
         if host == "0.0.0.0":
             print("warning: serving on every network interface; anyone on your network can "
                   "read the preview", file=sys.stderr)

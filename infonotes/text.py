@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -14,6 +15,7 @@ def ascii_fold(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+@functools.lru_cache(maxsize=8192)  # the same few hundred names recur in every note
 def name_key(text: str) -> str:
     """The form under which names are compared: case, accents and spacing ignored."""
     return " ".join(ascii_fold(text).casefold().split())

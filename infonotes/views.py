@@ -57,11 +57,6 @@ def by_year(notes) -> list[tuple[int, list[Note]]]:
     return sorted(groups.items(), reverse=True)
 
 
-def role_sections(term: Term) -> list[tuple[str, str, list[tuple[int, list[Note]]]]]:
-    """(role, heading, notes by year) for each role the term has notes in."""
-    return [(role, ROLE_HEADINGS[role], by_year(notes)) for role, notes in term.roles]
-
-
 def describe(term: Term) -> str:
     """One line for the page's meta description and its feed's subtitle."""
     count = len(term.notes)

@@ -1,25 +1,18 @@
-"""Stage 5: write every page into a staging folder, then put it in place in one step.
+"""Stage 5: write pages into a staging folder, then put it in place in one step.
 
 The published folder is only ever replaced by a complete site: a failed build, or one
-interrupted halfway, leaves it exactly as it was.
+interrupted halfway, leaves it exactly as it was and leaves no staging folder behind.
 """
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from .parallel import map_slices
 from .problems import InputError, Problem
 from .urls import file_of
-
-
-@dataclass(frozen=True)
-class WriteReport:
-    pages: int
-    bytes: int
 
 
 def refuse_collisions(paths: list[str]) -> None:
@@ -37,44 +30,60 @@ def refuse_collisions(paths: list[str]) -> None:
         raise InputError(problems)
 
 
-def write_site(pages: list, render, output_dir: Path, assets: list[tuple[Path, str]],
-               workers: int | None = None) -> WriteReport:
-    """Render `pages` (objects with a `.path`) with `render(page) -> bytes` into `output_dir`.
+class Staging:
+    """A folder beside the output that becomes the output when the build succeeds.
 
-    `assets` are (source file, site-relative path) pairs copied as they are.
+    Use as a context manager: leaving the block without `publish()` (an error, Ctrl-C)
+    deletes the staging folder and leaves the output untouched.
     """
-    refuse_collisions([p.path for p in pages] + [target for _, target in assets])
-    _refuse_foreign_folder(output_dir)
-    staging = output_dir.parent / f".{output_dir.name}.building"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        sizes = map_slices(partial(_write_pages, render, staging), pages, workers)
-        for source, target in assets:
-            destination = staging / target
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-            sizes.append(destination.stat().st_size)
-        _swap_in(staging, output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteReport(pages=len(sizes), bytes=sum(sizes))
+
+    def __init__(self, output_dir: Path):
+        self.output_dir = output_dir
+        self.folder = output_dir.parent / f".{output_dir.name}.building"
+        self.published = False
+
+    def __enter__(self) -> "Staging":
+        _refuse_foreign_folder(self.output_dir)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.published:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def write(self, path: str, data: bytes) -> int:
+        """Write one page at a site-relative address; returns its size."""
+        target = self.folder / file_of(path)
+        try:
+            target.write_bytes(data)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return len(data)
+
+    def write_pages(self, pages: list, render, workers: int | None = None) -> list[int]:
+        """Render `pages` (objects with `.path`) with `render(page) -> bytes`, in parallel."""
+        return map_slices(partial(_write_slice, self, render), pages, workers)
+
+    def copy(self, source: Path, path: str) -> int:
+        target = self.folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return target.stat().st_size
+
+    def publish(self) -> None:
+        old = self.output_dir.parent / f".{self.output_dir.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.output_dir.exists():
+            os.replace(self.output_dir, old)
+        os.replace(self.folder, self.output_dir)
+        self.published = True
+        shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_pages(render, staging: Path, pages: list) -> list[int]:
-    sizes = []
-    made: set[str] = set()
-    for page in pages:
-        target = staging / file_of(page.path)
-        folder = str(target.parent)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        data = render(page)
-        target.write_bytes(data)
-        sizes.append(len(data))
-    return sizes
+def _write_slice(staging: Staging, render, pages: list) -> list[int]:
+    return [staging.write(page.path, render(page)) for page in pages]
 
 
 def _refuse_foreign_folder(output_dir: Path) -> None:
@@ -83,12 +92,3 @@ def _refuse_foreign_folder(output_dir: Path) -> None:
         raise InputError([Problem(str(output_dir), 1, (
             "the output folder is not empty and holds no built site (no index.html); "
             "refusing to replace it: choose another --out or empty it first"))])
-
-
-def _swap_in(staging: Path, output_dir: Path) -> None:
-    old = output_dir.parent / f".{output_dir.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if output_dir.exists():
-        os.replace(output_dir, old)
-    os.replace(staging, output_dir)
-    shutil.rmtree(old, ignore_errors=True)
