@@ -274,8 +274,18 @@ class SitePages(_Pages):
             site=self.config, title=self._feed_title(term), notes=notes,
             subtitle=views.describe(term) if term else self.config.description,
             feed_url=self.links.absolute(plan.path), page_url=self.links.absolute(page_path),
-            updated=updated, entry_url=lambda n: self.links.absolute(note_path(n.id)),
+            updated=updated, entry=self._feed_entry,
         )
+
+    def _feed_entry(self, note: Note) -> Markup:
+        # A note's entry is the same in every feed that carries it: render it once.
+        key = ("_feed_entry.xml", note.id)
+        entry = self._entries.get(key)
+        if entry is None:
+            url = self.links.absolute(note_path(note.id))
+            entry = Markup(self._render("_feed_entry.xml", url, note=note, entry_url=url).decode("utf-8"))
+            self._entries[key] = entry
+        return entry
 
     def _sitemap(self, plan):
         paths = [p.path for p in plan_pages(self.model) if p.path.endswith("/") or p.path == ""]

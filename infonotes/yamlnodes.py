@@ -71,13 +71,16 @@ def parse(text: str, first_line: int = 1) -> Node | None:
     if tab is not None:
         raise YamlProblem([(first_line + tab, "a tab character is used for indentation; "
                             "YAML needs spaces here (replace the tab with two spaces)")])
+    builder = _Builder(first_line)
     try:
-        events = list(yaml.parse(text, Loader=_Loader))
+        root = builder.build(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         raise YamlProblem([_explain(error, first_line)]) from None
     except yaml.YAMLError as error:  # pragma: no cover - unmarked errors are rare
         raise YamlProblem([(first_line, f"cannot read the YAML: {error}")]) from None
-    return _Builder(events, first_line).build()
+    if builder.found:
+        raise YamlProblem(builder.found)
+    return root
 
 
 def _first_tab_in_indentation(text: str) -> int | None:
@@ -112,69 +115,77 @@ def _explain(error: yaml.MarkedYAMLError, first_line: int) -> tuple[int, str]:
     return first_line + at, f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
 
 
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_DOCUMENT_START = yaml.DocumentStartEvent
+
+
 class _Builder:
-    def __init__(self, events, first_line: int):
-        self.events = events
-        self.pos = 0
+    """Builds nodes from the event stream in one pass (this runs for every note)."""
+
+    def __init__(self, first_line: int):
         self.first_line = first_line
         self.found: list[tuple[int, str]] = []
 
-    def build(self) -> Node | None:
-        documents = [i for i, e in enumerate(self.events) if isinstance(e, yaml.DocumentStartEvent)]
-        if len(documents) > 1:
-            line = self.first_line + self.events[documents[1]].start_mark.line
-            raise YamlProblem([(line, "a second YAML document starts here; "
-                                      "a note has one front matter block")])
-        self.pos = documents[0] + 1 if documents else len(self.events)
+    def build(self, events) -> Node | None:
+        self.events = iter(events)
         root = None
-        if self.pos < len(self.events) and not isinstance(self.events[self.pos], yaml.DocumentEndEvent):
-            root = self._node()
-        if self.found:
-            raise YamlProblem(self.found)
+        documents = 0
+        for event in self.events:
+            kind = type(event)
+            if kind is _DOCUMENT_START:
+                documents += 1
+                if documents > 1:
+                    self.found.append((self._line(event), "a second YAML document starts here; "
+                                                          "a note has one front matter block"))
+                    return None
+            elif kind in (_SCALAR, _ALIAS, _SEQUENCE_START, _MAPPING_START):
+                root = self._node(event)
         return root
 
     def _line(self, event) -> int:
         return self.first_line + event.start_mark.line
 
     def _refuse_extras(self, event) -> None:
-        if getattr(event, "anchor", None):
+        if event.anchor:
             self.found.append((self._line(event), f"YAML anchors ('&{event.anchor}') are not "
                                                   "allowed; write the value out in full"))
-        tag = getattr(event, "tag", None)
-        if tag and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]) and tag != "!":
+        tag = event.tag
+        if tag and not (type(event) is _SCALAR and event.implicit[0]) and tag != "!":
             shown = tag.replace("tag:yaml.org,2002:", "!!")
             self.found.append((self._line(event), f"YAML tags ('{shown}') are not allowed; "
                                                   "remove the tag"))
 
-    def _node(self) -> Node:
-        event = self.events[self.pos]
-        self.pos += 1
-        if isinstance(event, yaml.AliasEvent):
+    def _node(self, event) -> Node:
+        kind = type(event)
+        if kind is _ALIAS:
             self.found.append((self._line(event), f"YAML aliases ('*{event.anchor}') are not "
                                                   "allowed; write the value out in full"))
             return Scalar("", self._line(event), True)
-        self._refuse_extras(event)
-        if isinstance(event, yaml.ScalarEvent):
-            return Scalar(event.value, self._line(event), not event.style)
-        if isinstance(event, yaml.SequenceStartEvent):
+        if event.anchor or event.tag:
+            self._refuse_extras(event)
+        if kind is _SCALAR:
+            return Scalar(event.value, self.first_line + event.start_mark.line, not event.style)
+        if kind is _SEQUENCE_START:
             items = []
-            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
-                items.append(self._node())
-            self.pos += 1
+            for item in self.events:
+                if type(item) is _SEQUENCE_END:
+                    break
+                items.append(self._node(item))
             return Sequence(tuple(items), self._line(event))
-        if isinstance(event, yaml.MappingStartEvent):
-            return self._mapping(event)
-        raise YamlProblem([(self._line(event), "unexpected YAML structure")])  # pragma: no cover
+        return self._mapping(event)
 
     def _mapping(self, start) -> Mapping:
         items = []
         seen: dict[str, int] = {}
-        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
-            key = self._node()
-            value = self._node()
+        for event in self.events:
+            if type(event) is _MAPPING_END:
+                break
+            key = self._node(event)
+            value = self._node(next(self.events))
             if not isinstance(key, Scalar):
-                self.found.append((getattr(key, "line", self._line(start)),
-                                   "a field name must be plain text"))
+                self.found.append((key.line, "a field name must be plain text"))
                 continue
             if key.text in seen:
                 self.found.append((key.line, f"duplicate field '{key.text}' (first given on "
@@ -182,5 +193,4 @@ class _Builder:
                 continue
             seen[key.text] = key.line
             items.append((key, value))
-        self.pos += 1
         return Mapping(tuple(items), self._line(start))
