@@ -113,43 +113,37 @@ def _year_terms(notes) -> tuple[Term, ...]:
 
 
 def _roles_terms(kind, entities, notes, roles_of, role_names) -> tuple[Term, ...]:
-    by_entity = {e: defaultdict(list) for e in entities}
+    # Keyed by slug: hashing a string is much cheaper than hashing a dataclass.
+    by_role = {e.slug: defaultdict(list) for e in entities}
+    by_entity = {e.slug: [] for e in entities}
     for note in notes:  # newest first, so every list below is too
         for entity, role in roles_of(note):
-            by_entity[entity][role].append(note)
-    terms = []
-    for entity in entities:
-        roles = by_entity[entity]
-        if not roles:
-            continue
-        members = {n.id: n for role in role_names for n in roles.get(role, ())}
-        ordered = tuple(newest_first(members.values()))
-        terms.append(Term(kind, entity.slug, entity.label, entity, ordered,
-                          tuple((r, tuple(roles[r])) for r in role_names if roles.get(r))))
-    return tuple(terms)
+            by_role[entity.slug][role].append(note)
+            listed = by_entity[entity.slug]
+            if not listed or listed[-1] is not note:  # one note may hold several roles
+                listed.append(note)
+    return tuple(
+        Term(kind, e.slug, e.label, e, tuple(by_entity[e.slug]),
+             tuple((r, tuple(by_role[e.slug][r])) for r in role_names if by_role[e.slug].get(r)))
+        for e in entities if by_entity[e.slug])
 
 
 def _state_roles(note: Note):
-    seen = set()
-    pairs = []
     if note.country:
-        pairs.append((note.country, "host"))
-    pairs += [(o, "organizer") for o in note.organizers if isinstance(o, State)]
-    pairs += [(s, "participant") for s in note.states]
-    for pair in pairs:
-        if pair not in seen:
-            seen.add(pair)
-            yield pair
+        yield note.country, "host"
+    for organizer in note.organizers:
+        if isinstance(organizer, State):
+            yield organizer, "organizer"
+    for state in note.states:  # the checker already dropped repeats within a list
+        yield state, "participant"
 
 
 def _organization_roles(note: Note):
-    seen = set()
-    pairs = [(o, "organizer") for o in note.organizers if isinstance(o, Organization)]
-    pairs += [(o, "participant") for o in note.organizations]
-    for pair in pairs:
-        if pair not in seen:
-            seen.add(pair)
-            yield pair
+    for organizer in note.organizers:
+        if isinstance(organizer, Organization):
+            yield organizer, "organizer"
+    for organization in note.organizations:
+        yield organization, "participant"
 
 
 def _state_terms(notes, catalog: Catalog):

@@ -41,8 +41,9 @@ def entity_link(entity) -> Link:
         return Link(entity.name, term_path("state", entity.slug))
     if isinstance(entity, Organization):
         return Link(entity.acronym, term_path("organization", entity.slug), entity.name)
-    kind = "document" if entity.number is None else "paragraph"
-    return Link(entity.label, term_path(kind, entity.slug), entity.description)
+    if entity.number is None:  # a whole document: its title says more than its key
+        return Link(entity.document.title, term_path("document", entity.slug), entity.description)
+    return Link(entity.label, term_path("paragraph", entity.slug), entity.description)
 
 
 def note_link(note: Note) -> Link:
