@@ -222,14 +222,16 @@ class _Fields:
         value = self.node.get(key)
         if isinstance(value, yamlnodes.Scalar) and not value.is_empty:
             return value.text.strip()
-        if required:
+        if value is not None and not isinstance(value, yamlnodes.Scalar):
+            self.fail(f"'{key}' must be a single value", value.line)
+        elif required:
             self.fail(f"entry has no '{key}'")
         return ""
 
     def number(self, key: str) -> int:
         text = self.text(key)
         if text and not text.isdigit():
-            self.fail(f"'{key}' must be a whole number, not '{text}'")
+            self.fail(f"'{key}' must be a whole number, not '{text}'", self.node.get(key).line)
             return 0
         return int(text or 0)
 
@@ -261,8 +263,8 @@ class _Fields:
             found.append((int(k.text), v.text.strip()))
         return tuple(sorted(found))
 
-    def fail(self, message: str) -> None:
-        self.problems.append(Problem(self.display, self.node.line, message))
+    def fail(self, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(self.display, line or self.node.line, message))
         self.ok = False
 
 
@@ -286,7 +288,7 @@ def _document(f: _Fields) -> Document | None:
                         f.number("paragraphs"), f.text("description", required=False),
                         f.numbered_texts("paragraph_descriptions"))
     for number, _ in document.paragraph_descriptions:
-        if number > document.count:
+        if f.ok and number > document.count:
             f.fail(f"paragraph {number} is described but the document has {document.count} paragraphs")
     return document
 
@@ -308,7 +310,10 @@ def _refuse_shared_names(problems, reader, state_index, organization_index) -> N
     # Organizers resolve against both catalogs, so a name must not mean a State and an
     # organization at once.
     for key in sorted(state_index.keys() & organization_index.keys()):
-        reader.problem(organization_index[key], f"the name '{key}' is both a State "
+        organization = organization_index[key]
+        written = next((n for n in (organization.acronym, organization.name, *organization.aliases)
+                        if name_key(n) == key), key)
+        reader.problem(organization, f"the name '{written}' is both a State "
                        f"({state_index[key].name}) and an organization; a name may belong to one entry only")
 
 

@@ -15,7 +15,7 @@ from .catalog import Catalog, Organization, State
 from .load import Source, display_path, note_id
 from .model import FORMATS, Note
 from .problems import Problem, did_you_mean
-from .text import close_matches, name_key
+from .text import close_matches, name_key, slugify
 
 FIELDS = ("title", "date", "end", "city", "country", "format", "kind", "organizers",
           "states", "organizations", "paragraphs", "summary", "draft")
@@ -42,28 +42,28 @@ def check_source(source: Source, catalog: Catalog, body_html: str) -> tuple[Note
 
 
 def check_ids(paths: list[Path]) -> list[Problem]:
-    """Two files for one id (also `x.md` beside `x.markdown`) and ids that are not slugs."""
+    """Two files for one id (also `x.md` beside `x.markdown`): each file is told of the others."""
     problems = []
     by_id = defaultdict(list)
     for path in paths:
-        by_id[note_id(path)].append(path)
+        by_id[note_id(path)].append(display_path(path))
     for id_, same in sorted(by_id.items()):
-        first = display_path(same[0])
-        for other in same[1:]:
-            problems.append(Problem(display_path(other), 1, (
-                f"another note has the same id '{id_}' ({first}); ids are file names "
-                "without extension and must be unique: rename one file")))
-        if not _ID.match(id_):
-            problems.append(Problem(first, 1, (
-                f"the file name '{same[0].name}' is not a valid note id; name it "
-                f"YYYY-MM-DD-words-with-hyphens.md in lowercase ASCII (for example "
-                f"'{_suggest_id(id_)}.md')")))
+        if len(same) < 2:
+            continue
+        for shown in same:
+            others = ", ".join(o for o in same if o != shown)
+            problems.append(Problem(shown, 1, (
+                f"another note has the same id '{id_}' ({others}); a note's id is its file "
+                "name without extension and must be unique: rename or remove one of them")))
     return problems
 
 
-def _suggest_id(id_: str) -> str:
-    from .text import slugify
-    return slugify(id_) or "2024-01-31-title-of-the-event"
+def suggested_id(id_: str, date: dt.date | None) -> str:
+    """A valid id close to `id_`: its words as a slug, after the note's date."""
+    words = slugify(id_)
+    if re.match(r"^\d{4}-\d{2}-\d{2}-", words):
+        return words
+    return f"{date.isoformat() if date else '2024-01-31'}-{words or 'title-of-the-event'}"
 
 
 class _Checker:
@@ -89,6 +89,11 @@ class _Checker:
                              f"'{key}' is required" + (" (the first day, YYYY-MM-DD)" if key == "date" else ""))
         date = self._date(front, "date")
         end = self._date(front, "end")
+        if not _ID.match(self.source.id):
+            name = Path(self.source.path).name
+            self.problem(1, f"the file name '{name}' is not a valid note id; name the file "
+                            "YYYY-MM-DD-words-with-hyphens.md in lowercase ASCII (for example "
+                            f"'{suggested_id(self.source.id, date)}.md')")
         if date and end and end < date:
             self.problem(front.get("end").line, f"end {end.isoformat()} is before date {date.isoformat()}; "
                                                 "'end' is the last day of the event")
@@ -135,6 +140,8 @@ class _Checker:
         if value is None or _is_empty(value):
             return None
         text = self._text(front, key)
+        if not isinstance(value, yamlnodes.Scalar):
+            return None  # _text said what is wrong
         if not _DATE.match(text):
             self.problem(value.line, f"'{key}' must be a date written YYYY-MM-DD, not '{text}'")
             return None

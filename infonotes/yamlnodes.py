@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
+import yaml.reader
 
 try:  # libyaml is seven times faster; fall back only where it is missing
     _Loader = yaml.CSafeLoader
@@ -76,6 +77,11 @@ def parse(text: str, first_line: int = 1) -> Node | None:
         root = builder.build(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         raise YamlProblem([_explain(error, first_line)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = first_line + text.count("\n", 0, max(error.position, 0))
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise YamlProblem([(line, f"the control character #x{code:04x} is not allowed here; delete "
+                                  "it (it is often invisible: retype the line)")]) from None
     except yaml.YAMLError as error:  # pragma: no cover - unmarked errors are rare
         raise YamlProblem([(first_line, f"cannot read the YAML: {error}")]) from None
     if builder.found:
