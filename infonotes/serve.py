@@ -32,6 +32,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
+    def list_directory(self, path):  # a published site has no folder listings either
+        self.send_error(404)
+        return None
+
     def log_message(self, format, *args):  # one short line a request, on stderr
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
