@@ -35,7 +35,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError([Problem(shown, 1, "site.toml is missing")]) from None
+        raise InputError([Problem(shown, 1, "the settings file does not exist (see site.toml in the repository)")]) from None
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None) or _line_of(str(error))
         raise InputError([Problem(shown, line, f"cannot read site.toml: {error}")]) from None
