@@ -1,7 +1,8 @@
 """The build, as a checklist: each step one call, each step timed.
 
     catalogs -> notes (read, check, render Markdown, write the note's page) -> model
-             -> site pages (indexes, terms, feeds, sitemap) -> assets -> publish
+             -> search index and store -> site pages (indexes, terms, feeds, sitemap)
+             -> assets -> publish
 
 Steps hand data forward only. Pages go to a staging folder; any problem in the input
 stops the build before `publish`, so the output folder changes only when all succeeded.
@@ -23,6 +24,7 @@ from .model import Note, build_model
 from .parallel import map_slices
 from .problems import InputError, Problem
 from .render import NotePages, SitePages, plan_pages
+from .search import plain_text, search_files
 from .urls import Links, note_path
 from .write import Staging, refuse_collisions
 
@@ -61,6 +63,7 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
         write_note_page = partial(_write_note_page, staging, note_pages, drafts)
         notes, sizes = timings.run("notes", load_notes_from, files, catalog, workers, write_note_page)
         model = timings.run("model", build_model, notes, catalog, drafts)
+        sizes += timings.run("search", _write_search_files, staging, model, workers)
         site_pages = SitePages(config, links, model)
         plans = plan_pages(model)
         refuse_collisions([p.path for p in plans] + [note_path(n.id) for n in model.notes])
@@ -115,7 +118,8 @@ def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = N
     """Read, check and render every note in parallel; every problem of every file at once.
 
     With `write_page`, each good note's page is written by the worker that read it, and
-    the note comes back without its HTML body (the pages that list notes never need it).
+    the note comes back without its HTML body (the pages that list notes never need it)
+    but with its plain text (for the search index).
     """
     problems = check_ids(files)
     results = map_slices(partial(_read_and_check, catalog, write_page), files, workers)
@@ -144,7 +148,7 @@ def _read_and_check(catalog: Catalog, write_page, files: list[Path]) -> list:
         size = 0
         if note is not None and write_page is not None:
             size = write_page(note)
-            note = dataclasses.replace(note, body_html="")
+            note = dataclasses.replace(note, body_html="", body_text=plain_text(note.body_html))
         results.append((note, problems, size))
     return results
 
@@ -155,9 +159,29 @@ def _write_note_page(staging: Staging, pages: NotePages, drafts: bool, note: Not
     return staging.write(note_path(note.id), pages.render(note))
 
 
+def _write_search_files(staging: Staging, model, workers: int | None) -> list[int]:
+    """search/index.js and search/store.js, the search page's data."""
+    return [staging.write(path, data) for path, data in search_files(model, workers).items()]
+
+
 def _copy_assets(staging: Staging, theme_dir: Path) -> list[int]:
-    """Every file of the theme folder, published under assets/."""
-    if not theme_dir.is_dir():
-        return []
-    return [staging.copy(path, "assets/" + path.relative_to(theme_dir).as_posix())
-            for path in sorted(theme_dir.rglob("*")) if path.is_file() and not path.name.startswith(".")]
+    """Every file of the theme folder, published under assets/, and lunr.js for the search page.
+
+    lunr.js comes from the npm registry (pinned in package.json, installed by `make setup`
+    into node_modules/ at the project root), never from the repository. The project root is
+    the folder that holds the theme (the site.toml folder in the usual layout); the
+    package's own checkout is tried next, for settings files kept elsewhere (the tests').
+    """
+    sizes = []
+    if theme_dir.is_dir():
+        sizes = [staging.copy(path, "assets/" + path.relative_to(theme_dir).as_posix())
+                 for path in sorted(theme_dir.rglob("*")) if path.is_file() and not path.name.startswith(".")]
+    candidates = [theme_dir.resolve().parent, Path(__file__).resolve().parent.parent]
+    for root in dict.fromkeys(candidates):
+        lunr_js = root / "node_modules" / "lunr" / "lunr.min.js"
+        if lunr_js.is_file():
+            sizes.append(staging.copy(lunr_js, "assets/lunr.min.js"))
+            return sizes
+    raise InputError([Problem(str(candidates[0] / "node_modules" / "lunr" / "lunr.min.js"), 1,
+                              "lunr.js is not installed, and the search page needs it: run `make setup` "
+                              "(or `npm ci`) in the project folder")])

@@ -37,6 +37,8 @@ class Note:
     summary: str
     draft: bool
     body_html: str
+    body_text: str = ""
+    """The body as plain text, for the search index: kept once the note's page is written."""
 
     @property
     def year(self) -> int:

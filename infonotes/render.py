@@ -44,6 +44,7 @@ def plan_pages(model: SiteModel) -> list[PagePlan]:
         PagePlan("states/", "states"),
         PagePlan("organizations/", "organizations"),
         PagePlan("paragraphs/", "paragraphs"),
+        PagePlan("search/", "search"),
         PagePlan("404.html", "not_found"),
         PagePlan("feed.xml", "feed"),
         PagePlan("sitemap.xml", "sitemap"),
@@ -252,6 +253,15 @@ class SitePages(_Pages):
             feed=(plan.path + "feed.xml", self._feed_title(term)),
             sections=[(role, views.ROLE_HEADINGS[role], notes) for role, notes in term.roles],
             **extra)
+
+    def _search(self, plan):
+        # The results are made in the browser (assets/search.js) from search/index.js and
+        # search/store.js; the page itself carries the form and, for readers without
+        # JavaScript, the ways in that need none.
+        return self._list_page("search.html", plan, "Search", crumbs=[("Search", None)],
+                               description=f"Search the {self.config.title} by word, State, "
+                                           "organization, paragraph and year.",
+                               years=self.model.years)
 
     def _not_found(self, plan):
         return self._list_page("404.html", plan, "Page not found", years=self.model.years)

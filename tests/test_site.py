@@ -852,6 +852,13 @@ def evil_site(tmp_path_factory) -> Path:
     return out
 
 
+# The one page with scripts: the search page loads these files, and only these, by src.
+SEARCH_PAGE = "search/index.html"
+SEARCH_SCRIPTS = [("script", {"defer": None, "src": src})
+                  for src in ("../assets/lunr.min.js", "index.js", "store.js", "../assets/search.js")]
+SCRIPT_FILES = ("assets/lunr.min.js", "assets/search.js", "search/index.js", "search/store.js")
+
+
 def test_no_script_event_handler_or_dangerous_url_anywhere(evil_site):
     problems = []
     files = sorted(p for p in evil_site.rglob("*") if p.is_file())
@@ -859,8 +866,19 @@ def test_no_script_event_handler_or_dangerous_url_anywhere(evil_site):
     for path in files:
         where = rel(evil_site, path)
         if path.suffix == ".html":
-            for tag, attributes in Page(path.read_text(encoding="utf-8")).elements:
+            elements = Page(path.read_text(encoding="utf-8")).elements
+            if where == SEARCH_PAGE:
+                scripts = [(t, a) for t, a in elements if t == "script"]
+                assert scripts == SEARCH_SCRIPTS, f"{where}: scripts {scripts}"
+                assert path.read_text(encoding="utf-8").count("></script>") == len(SEARCH_SCRIPTS), \
+                    f"{where}: an inline script"
+                elements = [(t, a) for t, a in elements if t != "script"]
+            for tag, attributes in elements:
                 problems += [f"{where}: {p}" for p in _unsafe_attributes(tag, attributes)]
+        elif where in SCRIPT_FILES:
+            # Scripts, not markup: note text in them is JavaScript string data. It must never
+            # be able to end a <script> element should the file ever be inlined.
+            assert b"</script" not in path.read_bytes().lower(), where
         elif path.suffix == ".xml":
             for element in ET.parse(path).getroot().iter():
                 problems += [f"{where}: {p}" for p in _unsafe_attributes(element.tag, dict(element.attrib))]
