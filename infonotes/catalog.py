@@ -146,7 +146,7 @@ class Catalog:
         number = int(match["number"])
         if not 1 <= number <= document.count:
             return None, (f"{document.title} has paragraphs 1 to {document.count}; "
-                          f"'{text}' names paragraph {number}")
+                          f"'{text}' names paragraph {number}: check the number")
         return paragraph(document, number), ""
 
     def documents_in_order(self) -> tuple[Document, ...]:

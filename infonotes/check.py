@@ -6,6 +6,7 @@ problem it has, each with the line of the field (or list item) at fault.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -14,7 +15,7 @@ from . import yamlnodes
 from .catalog import Catalog, Organization, State
 from .load import Source, display_path, note_id
 from .model import FORMATS, Note
-from .problems import Problem, did_you_mean
+from .problems import WARNING, Problem, did_you_mean
 from .text import close_matches, name_key, slugify
 
 FIELDS = ("title", "date", "end", "city", "country", "format", "kind", "organizers",
@@ -34,11 +35,23 @@ FIELD_SYNONYMS = {
 _ID = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
+_REQUIRED_MESSAGES = {
+    "title": "'title' is required: add a line 'title: …' with the name of the event",
+    "date": "'date' is required (the first day, YYYY-MM-DD): add a line 'date: YYYY-MM-DD'",
+}
 
 
 def check_source(source: Source, catalog: Catalog, body_html: str) -> tuple[Note | None, list[Problem]]:
-    """The checked Note, or None and the problems that stop it."""
+    """The checked Note, or None and the problems that stop it (errors only: warnings
+    never stop a build)."""
     return _Checker(source, catalog).note(body_html)
+
+
+def check_with_warnings(source: Source, catalog: Catalog) -> tuple[Note | None, list[Problem]]:
+    """As check_source (without rendering the body), plus the warnings: what `check` shows."""
+    checker = _Checker(source, catalog)
+    note, errors = checker.note("")
+    return note, errors + checker.warnings + _other_warnings(source)
 
 
 def check_ids(paths: list[Path]) -> list[Problem]:
@@ -71,6 +84,7 @@ class _Checker:
         self.source = source
         self.catalog = catalog
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.source.path, line, message))
@@ -84,9 +98,9 @@ class _Checker:
             return None, self.problems
         self._unknown_fields(front)
         for key in REQUIRED:
-            if front.get(key) is None or _is_empty(front.get(key)):
-                self.problem(front.get(key).line if front.get(key) else front.line,
-                             f"'{key}' is required" + (" (the first day, YYYY-MM-DD)" if key == "date" else ""))
+            value = front.get(key)
+            if value is None or _is_empty(value) or (isinstance(value, yamlnodes.Scalar) and not value.text.strip()):
+                self.problem(value.line if value else front.line, _REQUIRED_MESSAGES[key])
         date = self._date(front, "date")
         end = self._date(front, "end")
         if not _ID.match(self.source.id):
@@ -96,7 +110,8 @@ class _Checker:
                             f"'{suggested_id(self.source.id, date)}.md')")
         if date and end and end < date:
             self.problem(front.get("end").line, f"end {end.isoformat()} is before date {date.isoformat()}; "
-                                                "'end' is the last day of the event")
+                                                "'end' is the last day of the event: correct it, or "
+                                                "remove the line if the event lasted one day")
         note = Note(
             id=self.source.id,
             source=self.source.path,
@@ -185,7 +200,7 @@ class _Checker:
         if value is None or _is_empty(value):
             return ()
         items = value.items if isinstance(value, yamlnodes.Sequence) else (value,)
-        found = []
+        found: dict = {}
         for item in items:
             if not isinstance(item, yamlnodes.Scalar):
                 self.problem(item.line, f"each item of '{key}' must be a single name")
@@ -194,14 +209,29 @@ class _Checker:
                 self.problem(item.line, f"an item of '{key}' is empty")
                 continue
             entity = resolve(item)
-            if entity is not None and entity not in found:
-                found.append(entity)
+            if entity is None:
+                continue
+            if entity in found:
+                self._listed_twice(key, entity, found[entity], item)
+            else:
+                found[entity] = item
         return tuple(found)
+
+    def _listed_twice(self, key: str, entity, first: yamlnodes.Scalar, again: yamlnodes.Scalar) -> None:
+        what = {"states": "State", "organizations": "organization", "paragraphs": "paragraph"}.get(key, "organizer")
+        if first.text == again.text:
+            written = f"on lines {first.line} and {again.line}" if first.line != again.line else "twice"
+        else:
+            where = f" on line {first.line}" if first.line != again.line else ""
+            written = f"'{first.text}'{where} and '{again.text}'"
+        self.warnings.append(Problem(self.source.path, again.line, (
+            f"the {what} {entity.label} is listed twice in '{key}' ({written}); remove one of them"),
+            WARNING))
 
     def _state(self, item: yamlnodes.Scalar) -> State | None:
         state = self.catalog.find_state(item.text)
         if state is None:
-            message = f"unknown State '{item.text}'{did_you_mean(self.catalog.suggest_states(item.text))}"
+            message = unknown_state(self.catalog, item.text)
             if self.catalog.find_organization(item.text):
                 message = f"'{item.text}' is an organization, not a State; list it under 'organizations:'"
             self.problem(item.line, message)
@@ -211,8 +241,8 @@ class _Checker:
         organization = self.catalog.find_organization(item.text)
         if organization is None:
             hint = did_you_mean(self.catalog.suggest_organizations(item.text))
-            message = (f"unknown organization '{item.text}'{hint}; "
-                       "a new organization is added to data/organizations.yaml")
+            message = (f"unknown organization '{item.text}'{hint}; check the spelling, or add "
+                       "the organization to data/organizations.yaml (see CONTRIBUTING.md)")
             if self.catalog.find_state(item.text):
                 message = f"'{item.text}' is a State, not an organization; list it under 'states:'"
             self.problem(item.line, message)
@@ -234,5 +264,140 @@ class _Checker:
         return ref
 
 
+def unknown_state(catalog: Catalog, text: str) -> str:
+    """What to say of a name that is no State (in `check` and `new --country` alike)."""
+    hint = did_you_mean(close_states(catalog, text)) or (
+        "; write a State's UN short name, an alias or its ISO alpha-3 code, as listed "
+        "in data/states.yaml")
+    return f"unknown State '{text}'{hint}"
+
+
+def close_states(catalog: Catalog, text: str) -> list[str]:
+    """The catalog's suggestions that are close to one spelling of their State (a
+    two-letter code is always told which State it stands for): 'Atlantis' gets none
+    rather than 'Albania', 'Cambodja' gets Cambodia and not Samoa."""
+    key = name_key(text)
+    close = []
+    for name in catalog.suggest_states(text):
+        state = catalog.find_state(name)
+        spellings = (state.name, state.iso3, *state.aliases) if state else (name,)
+        if len(text.strip()) == 2 or max(difflib.SequenceMatcher(None, key, name_key(s)).ratio()
+                                         for s in spellings) >= 0.7:
+            close.append(name)
+    return close
+
+
 def _is_empty(node) -> bool:
     return isinstance(node, yamlnodes.Scalar) and node.is_empty
+
+
+# --- warnings: shown by `check`, failing it only with --strict, never stopping a build ---
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BLOCK_START = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)]|>)(?:\s|$)|^ {0,3}(?:[-*_][ \t]*){3,}$|^( {4}|\t)")
+
+
+def note_warnings(source: Source, catalog: Catalog) -> list[Problem]:
+    """What a reviewer would ask about but the site can be built with: a missing summary,
+    an `end` more than a year after `date`, a name listed twice, a body without headings,
+    an empty section."""
+    checker = _Checker(source, catalog)
+    checker.note("")
+    return checker.warnings + _other_warnings(source)
+
+
+def _other_warnings(source: Source) -> list[Problem]:
+    """The warnings that need no catalog."""
+    found: list[Problem] = []
+
+    def warn(line: int, message: str) -> None:
+        found.append(Problem(source.path, line, message, WARNING))
+
+    front = source.front
+    if isinstance(front, yamlnodes.Mapping):
+        summary = front.get("summary")
+        if summary is None or _is_empty(summary) or (isinstance(summary, yamlnodes.Scalar)
+                                                     and not summary.text.strip()):
+            warn(summary.line if summary is not None else front.line,
+                 "'summary' is missing: add 'summary: …' with one or two sentences for lists, "
+                 "feeds and search results")
+        date, end = _plain_date(front.get("date")), _plain_date(front.get("end"))
+        if date and end and (end - date).days > 366:
+            warn(front.get("end").line, f"end {end.isoformat()} is more than a year after date "
+                                        f"{date.isoformat()}; check the year ('end' is the last "
+                                        "day of the event)")
+    _body_warnings(source, warn)
+    return found
+
+
+def _plain_date(node) -> dt.date | None:
+    if not isinstance(node, yamlnodes.Scalar) or not _DATE.match(node.text.strip()):
+        return None
+    try:
+        return dt.date.fromisoformat(node.text.strip())
+    except ValueError:
+        return None
+
+
+def _body_warnings(source: Source, warn) -> None:
+    """A body without any heading, and headings with nothing under them (Markdown's ATX
+    `## …` and setext `…` / `---` headings; code fences are skipped)."""
+    headings: list[tuple[int, int, str]] = []  # (file line, level, text)
+    filled: list[bool] = []                    # does each heading's section have text?
+    fence = ""
+    paragraph = None  # (first line, text, `filled` before it) while inside a paragraph
+    first_text = None
+    for number, line in enumerate(source.body.split("\n"), start=source.body_line):
+        stripped = line.strip()
+        if fence:
+            fence = "" if stripped.startswith(fence) else fence
+            continue
+        if not stripped:
+            paragraph = None
+            continue
+        first_text = first_text or number
+        atx = _ATX.match(line)
+        if atx:
+            headings.append((number, len(atx.group(1)), (atx.group(2) or "").strip()))
+            filled.append(False)
+            paragraph = None
+            continue
+        if paragraph is not None and _SETEXT.match(line):
+            start, text, before = paragraph
+            if filled:
+                filled[-1] = before
+            headings.append((start, 1 if stripped[0] == "=" else 2, text))
+            filled.append(False)
+            paragraph = None
+            continue
+        if filled:
+            before = filled[-1]
+            filled[-1] = True
+        else:
+            before = False
+        opening = _FENCE.match(line)
+        if opening:
+            fence = opening.group(1)[:3]
+            paragraph = None
+        elif _BLOCK_START.match(line):
+            paragraph = None
+        elif paragraph is None:
+            paragraph = (number, stripped, before)
+    if first_text is None:
+        warn(max(1, source.body_line - 1), "the note has no text: write it below the closing '---', "
+                                           "under '## Background', '## Overview' and '## Highlights'")
+        return
+    if not headings:
+        warn(first_text, "the text has no heading; start each part with a heading line such as "
+                         "'## Background', '## Overview' or '## Highlights'")
+        return
+    for index, (line, level, text) in enumerate(headings):
+        if filled[index]:
+            continue
+        following = headings[index + 1] if index + 1 < len(headings) else None
+        if following is not None and following[1] > level:
+            continue  # a heading over sub-headings
+        shown = "#" * level + (" " + text if text else "")
+        warn(line, f"the section '{shown}' is empty: write its text or remove the heading")

@@ -22,12 +22,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report_problems(problems) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    files = len({p.path for p in problems})
-    noun = "problem" if len(problems) == 1 else "problems"
-    where = "file" if files == 1 else "files"
-    print(f"{len(problems)} {noun} in {files} {where}", file=sys.stderr)
+    """Every problem, grouped by file, and a summary line (report.py formats them)."""
+    from .report import print_report
+    print_report(list(problems))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,8 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     build.set_defaults(command=_build)
 
+    build.add_argument("--base-url", help="the site's address, instead of base_url in site.toml "
+                                          "(e.g. a GitHub Pages address)")
+
     check = commands.add_parser("check", help="check notes and catalogs; every problem as path:line: message")
     check.add_argument("paths", nargs="*", type=Path, help="note files or folders (default: the notes folder)")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument("--fix", action="store_true",
+                       help="rewrite aliases as canonical names and paragraph references in their "
+                            "canonical form, in place; then check")
     check.set_defaults(command=_check)
 
     serve = commands.add_parser("serve", help="build into a folder of its own and serve it locally")
@@ -58,8 +62,18 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="write a new note from the template, in the right folder")
     new.add_argument("title")
     new.add_argument("--date", required=True, help="the first day, YYYY-MM-DD")
+    new.add_argument("--end", help="the last day, YYYY-MM-DD, if the event lasted more than one day")
+    new.add_argument("--country", help="the host State: a name, alias or ISO alpha-3 code")
     new.add_argument("--notes", type=Path)
     new.set_defaults(command=_new)
+
+    schema = commands.add_parser("schema", help="write the JSON Schema of the front matter, made "
+                                                "from the catalogs (data/note.schema.json)")
+    schema.add_argument("--out", type=Path, help="where to write it (default: note.schema.json in "
+                                                 "the data folder)")
+    schema.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the file is not up to date")
+    schema.set_defaults(command=_schema)
     return parser
 
 
@@ -71,6 +85,8 @@ def _config(args):
 def _build(args) -> int:
     from .build import build_site
     config = _config(args)
+    if args.base_url:
+        config = _with_base_url(config, args.base_url)
     result = build_site(config, notes_dir=args.notes, output_dir=args.out, drafts=args.drafts,
                         workers=args.jobs)
     out = args.out or config.output_dir
@@ -79,11 +95,30 @@ def _build(args) -> int:
     return 0
 
 
+def _with_base_url(config, base_url: str):
+    import dataclasses
+    from urllib.parse import urlsplit
+
+    from .problems import Problem
+    if not base_url.endswith("/"):
+        base_url += "/"
+    if not urlsplit(base_url).scheme:
+        raise InputError([Problem("--base-url", 0, f"the address must be absolute (https://…), "
+                                                   f"not '{base_url}'")])
+    return dataclasses.replace(config, base_url=base_url)
+
+
 def _check(args) -> int:
-    from .build import check_paths
-    count = check_paths(_config(args), args.paths or None)
-    print(f"{count:,} notes checked: no problems")
-    return 0
+    from .checkrun import check_archive
+    from .report import fixed, fixed_summary, print_report
+    result = check_archive(_config(args), args.paths or None, fix=args.fix)
+    for fix in result.fixes:
+        print(fixed(fix))
+    if args.fix:
+        print(fixed_summary(result.fixes))
+    print_report(result.problems, result.checked, strict=args.strict,
+                 notes_checked=result.notes_checked)
+    return 1 if result.failed(args.strict) else 0
 
 
 def _serve(args) -> int:
@@ -92,10 +127,37 @@ def _serve(args) -> int:
 
 
 def _new(args) -> int:
+    from .catalog import load_catalog
+    from .load import display_path
     from .new import new_note
+    from .schema import FILE_NAME
     config = _config(args)
-    path = new_note(args.notes or config.notes_dir, args.title, args.date)
-    print(path)
+    catalog = load_catalog(config.data_dir, display_path(config.data_dir)) if args.country else None
+    path = new_note(args.notes or config.notes_dir, args.title, args.date, end=args.end,
+                    country=args.country, catalog=catalog, schema=config.data_dir / FILE_NAME)
+    print(display_path(path))
+    return 0
+
+
+def _schema(args) -> int:
+    from .catalog import load_catalog
+    from .fix import write_atomically
+    from .load import display_path
+    from .schema import FILE_NAME, schema_text
+    config = _config(args)
+    text = schema_text(load_catalog(config.data_dir, display_path(config.data_dir)))
+    target = args.out or config.data_dir / FILE_NAME
+    current = target.read_text(encoding="utf-8") if target.is_file() else None
+    if args.check:
+        if current != text:
+            print(f"{display_path(target)}:1: the schema is not up to date with the catalogs; "
+                  "run `python build.py schema` and commit the file", file=sys.stderr)
+            return 1
+        print(f"{display_path(target)} is up to date")
+        return 0
+    if current != text:
+        write_atomically(target, text.encode("utf-8"))
+    print(f"wrote {display_path(target)}" if current != text else f"{display_path(target)} is up to date")
     return 0
 
 

@@ -1,7 +1,16 @@
-"""Problems found in the input, reported to people as `path:line: message`."""
+"""Problems found in the input, reported to people as `path:line: message`.
+
+How a problem is shown (a plain line, a GitHub annotation, a summary) is decided in one
+place, `report.py`; this module only holds what a problem is.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+ERROR = "error"
+"""Stops `check` (exit status 1) and `build`."""
+WARNING = "warning"
+"""Shown by `check`, but fails it only with `--strict`; never stops a build."""
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -14,9 +23,16 @@ class Problem:
     """1-based, counted from the top of the file, front matter included."""
     message: str
     """What is wrong and, when we can tell, what to write instead."""
+    severity: str = ERROR
+    """ERROR or WARNING."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity != WARNING
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        from .report import plain  # one place formats problems
+        return plain(self)
 
 
 class InputError(Exception):

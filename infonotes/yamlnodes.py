@@ -26,6 +26,14 @@ class Scalar:
     line: int
     plain: bool
     """True when written without quotes (so that `~` or an empty value can mean nothing)."""
+    column: int = 0
+    """0-based, in characters: where the value starts on its line (its opening quote, if any)."""
+    end_line: int = 0
+    end_column: int = 0
+    """Where the value ends (after its closing quote): `check --fix` rewrites exactly this span."""
+    style: str = ""
+    """How it was written: '' plain, "'" or '"' quoted, '|' or '>' a block."""
+    # column, end_line, end_column and style are recorded only by parse(..., spans=True).
 
     @property
     def is_empty(self) -> bool:
@@ -62,17 +70,20 @@ class YamlProblem(Exception):
         super().__init__("; ".join(m for _, m in found))
 
 
-def parse(text: str, first_line: int = 1) -> Node | None:
+def parse(text: str, first_line: int = 1, spans: bool = False) -> Node | None:
     """Parse one YAML document; `first_line` is the file line where `text` begins.
+
+    With `spans`, every Scalar also records where it starts and ends (column, end_line,
+    end_column) and its style, for `check --fix`; without, parsing is faster.
 
     Returns None for an empty document. Raises YamlProblem with every structural
     problem it can see (duplicate keys, anchors, tags), or with the syntax error.
     """
-    tab = _first_tab_in_indentation(text)
+    tab = _first_tab_in_indentation(text) if "\t" in text else None
     if tab is not None:
         raise YamlProblem([(first_line + tab, "a tab character is used for indentation; "
                             "YAML needs spaces here (replace the tab with two spaces)")])
-    builder = _Builder(first_line)
+    builder = _Builder(first_line, spans)
     try:
         root = builder.build(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
@@ -130,8 +141,9 @@ _DOCUMENT_START = yaml.DocumentStartEvent
 class _Builder:
     """Builds nodes from the event stream in one pass (this runs for every note)."""
 
-    def __init__(self, first_line: int):
+    def __init__(self, first_line: int, spans: bool = False):
         self.first_line = first_line
+        self.spans = spans
         self.found: list[tuple[int, str]] = []
 
     def build(self, events) -> Node | None:
@@ -172,6 +184,10 @@ class _Builder:
         if event.anchor or event.tag:
             self._refuse_extras(event)
         if kind is _SCALAR:
+            if self.spans:
+                start, end = event.start_mark, event.end_mark
+                return Scalar(event.value, self.first_line + start.line, not event.style, start.column,
+                              self.first_line + end.line, end.column, event.style or "")
             return Scalar(event.value, self.first_line + event.start_mark.line, not event.style)
         if kind is _SEQUENCE_START:
             items = []
