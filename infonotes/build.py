@@ -73,28 +73,6 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
     return BuildResult(len(model.notes), len(sizes), sum(sizes), timings)
 
 
-def check_paths(config: Config, paths: list[Path] | None = None, workers: int | None = None) -> int:
-    """Check the catalogs and the notes under `paths` (default: the notes folder).
-
-    Returns how many note files were checked; raises InputError with every problem.
-    """
-    problems: list[Problem] = []
-    catalog = None
-    try:
-        catalog = load_catalog(config.data_dir, display_path(config.data_dir))
-    except InputError as error:
-        problems += error.problems
-    files = note_files(paths or [config.notes_dir])
-    if catalog is not None:
-        try:
-            load_notes_from(files, catalog, workers)
-        except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
-    return len(files)
-
-
 def notes_in(notes_dir: Path) -> list[Path]:
     if not notes_dir.is_dir():
         raise InputError([Problem(str(notes_dir), 1, "the notes folder does not exist")])
