@@ -79,18 +79,6 @@ def notes_in(notes_dir: Path) -> list[Path]:
     return find_note_files(notes_dir)
 
 
-def note_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += find_note_files(path)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise InputError([Problem(str(path), 1, "no such file or folder")])
-    return sorted(set(files))
-
-
 def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = None,
                     write_page=None) -> tuple[list[Note], list[int]]:
     """Read, check and render every note in parallel; every problem of every file at once.
