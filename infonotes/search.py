@@ -1,17 +1,18 @@
 """The search index and store: two classic scripts the search page loads.
 
-    search/index.js   window.SEARCH_INDEX = <a serialized lunr index>;
+    search/index.js   window.SEARCH_INDEX = <the postings of lunr's index, compactly>;
     search/store.js   window.SEARCH_STORE = {docs, states, organizations, paragraphs};
 
-A pure function of the model. The index is exactly what lunr.py (pinned, 0.8.0, whose
-serialized version is lunr.js's, 2.3.9) serializes for the same documents and fields with
-the index's pipeline (lunr's trimmer and stop-word filter, then lunr.js's Porter stemmer,
-STEMMER; stop words kept in the names' fields, STOP_WORDS_KEPT_IN), byte for byte; the
-tests prove it, and that with lunr.py's own pipeline it is lunr.py as it comes. lunr.py
-costs about 13 ms a note, almost all of it running its pipeline on every word again and
-again; `index_json` runs the pipeline once per distinct word and computes the inverted
-index and the BM25 field vectors the way lunr.py's Builder does (same term order, same
-float operations, same rounding).
+A pure function of the model. The index is the postings (terms, and for each term and
+field the documents with the term's frequency in each) from which the page computes
+exactly the index that lunr.py (pinned, 0.8.0, whose serialized version is lunr.js's,
+2.3.9) builds for the same documents and fields with the index's pipeline (lunr's trimmer
+and stop-word filter, then lunr.js's Porter stemmer, STEMMER; stop words kept in the
+names' fields, STOP_WORDS_KEPT_IN); `lunr_index_data` computes it here the way the page
+does, and the tests prove that both give lunr.py's index, and that with lunr.py's own
+pipeline it is lunr.py as it comes. lunr.py costs about 13 ms a note, almost all of it
+running its pipeline on every word again and again; `index_postings` runs the pipeline
+once per distinct word.
 
 Documents go in sorted by note id and their refs are their positions ("0", "1", …), so
 the same notes always give the same bytes. The store's `docs` list is in the same order:
@@ -23,12 +24,9 @@ import html
 import json
 import math
 import re
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from dataclasses import dataclass
-from functools import partial
-from array import array
-from itertools import count as itertools_count, repeat
-from operator import add, mul, rshift, truediv
+from itertools import count as itertools_count
 
 import lunr as lunr_package
 from lunr.pipeline import Pipeline
@@ -39,7 +37,6 @@ from lunr.trimmer import trimmer
 
 from .catalog import Organization, State
 from .model import Note, SiteModel
-from .parallel import map_slices
 from .text import ascii_fold
 from .urls import note_path
 
@@ -57,8 +54,11 @@ FIELDS = [
 ]
 """The indexed fields, as lunr.py's `lunr(fields=…)` takes them."""
 
-SNIPPET_CHARS = 400
-"""How much of a note's text the store keeps for snippets (cut at a word boundary)."""
+SNIPPET_CHARS = 280
+"""How much of a note's text the store keeps for snippets (cut at a word boundary): about
+one snippet's worth (the page shows 36 words at most). It is most of the store, and the
+page downloads the store with the index: 400 characters would put the two above the
+budget of 300 bytes gzipped per note."""
 
 # lunr's Builder defaults.
 _K1 = 1.2
@@ -117,26 +117,12 @@ def search_documents(model: SiteModel) -> list[dict]:
     return [search_document(str(i), note) for i, note in enumerate(search_notes(model))]
 
 
-# --- the index ------------------------------------------------------------------------
+# --- the index: lunr's words --------------------------------------------------------
 #
-# lunr.py's Builder, step by step (lunr/builder.py, vector.py, idf.py, index.py), and how
-# it is done here with the same results:
-# - each field value is lowercased as a whole, split on lunr's separators (white space,
-#   no-break space, hyphen) and each token run through the pipeline; here the pipeline
-#   runs once per distinct token (`_Terms` remembers), and Counter counts the terms.
-# - terms get their `_index` in order of first appearance (document, field, position);
-#   here each term gets a number when first met (they grow in that order), and the
-#   numbers are made consecutive at the end.
-# - the idf of a term counts (field, document) pairs, not documents.
-# - a field vector holds, for each term of the field in `_index` order, round(score, 3)
-#   with score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf),
-#   times the field boost (times a document boost of 1); the same operations, in the same
-#   order, are done here element-wise with map(); format(score, ".3f") is the correctly
-#   rounded decimal that round(score, 3) stands for, so trimming its zeros gives the JSON
-#   of round(score, 3).
-# - serialize() lists the inverted index sorted by term, each posting {field: {ref: {}}
-#   for every field, "_index": n}, and the field vectors in (document, field) order;
-#   here the JSON text is written directly, with json.dumps for every string.
+# lunr's Builder lowercases each field value as a whole, splits it on lunr's separators
+# (white space, no-break space, hyphen) and runs each token through the pipeline; here
+# the pipeline runs once per distinct token (`_Terms` remembers). Terms get their
+# `_index` in order of first appearance (document, field, position in the field).
 
 _SEPARATOR = re.compile("[" + re.escape(SEPARATOR_CHARS) + "]+")
 _SPLIT_TOO = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
@@ -289,12 +275,9 @@ class _Terms:
     def count(self, tokens: list[str]) -> Counter:
         """{term: how many times} for `tokens`, in order of first appearance, stop words
         dropped: what lunr's Builder.add counts for a field."""
-        try:
-            counts = Counter(map(self.known.__getitem__, tokens))
-        except KeyError:
-            for raw in set(tokens).difference(self.known):
-                self.known[raw] = self.term(raw)
-            counts = Counter(map(self.known.__getitem__, tokens))
+        for raw in set(tokens).difference(self.known):
+            self.known[raw] = self.term(raw)
+        counts = Counter(map(self.known.__getitem__, tokens))
         counts.pop(None, None)
         return counts
 
@@ -305,160 +288,250 @@ class _Terms:
         return str(out[0]) if out else None
 
 
-class _Decimals(dict):
-    """score -> the JSON of round(score, 3). format(score, ".3f") is the correctly rounded
-    decimal that round() returns the nearest float to, so its digits without trailing
-    zeros are that float's repr: '1.500' -> '1.5', '2.000' -> '2.0'. Two scores in three
-    recur (same idf, tf and field length); the cache is emptied now and then to stay small."""
-
-    def __missing__(self, score: float) -> str:
-        if len(self) >= 100_000:
-            self.clear()
-        text = format(score, ".3f").rstrip("0")
-        text = self[score] = text + "0" if text.endswith(".") else text
-        return text
-
-
-def index_json(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
-               workers: int | None = 1, stem=None, stop_words_kept_in=None) -> str:
-    """json.dumps(lunr.lunr(ref, fields, documents).serialize(), separators=(",", ":"),
-    ensure_ascii=False), byte for byte, in a fraction of the time; with `stem` (default
-    STEMMER) as the builder's stemmer, and its stop-word filter skipped for the fields
-    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN).
-
-    With `workers` (None: one per core), field vectors are computed in forked worker
-    processes; the result is the same.
-    """
-    return "".join(index_parts(documents, fields, ref, workers, stem, stop_words_kept_in))
+@dataclass(frozen=True)
+class Postings:
+    """What lunr's Builder learns from the documents, and all that its serialized index is
+    made of: every term in order of first appearance (its `_index`), and for each term and
+    field the documents that hold it (positions, ascending) with the term's frequency in
+    each. A field's length in a document is the sum of its terms' frequencies."""
+    fields: tuple[str, ...]
+    boosts: tuple[float, ...]
+    refs: tuple[str, ...]
+    terms: tuple[str, ...]
+    documents: tuple[tuple[list[int], ...], ...]    # term -> field -> documents
+    frequencies: tuple[tuple[list[int], ...], ...]  # term -> field -> tf in each of them
 
 
-_SHIFT = 32
-_TF = (1 << _SHIFT) - 1
-
-
-def index_parts(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
-                workers: int | None = 1, stem=None, stop_words_kept_in=None) -> list[str]:
-    """`index_json` in pieces (whole JSON values and the punctuation between them), so
-    that the index never has to be held twice as one string."""
+def index_postings(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
+                   stem=None, stop_words_kept_in=None) -> Postings:
+    """The postings of `documents` as lunr's Builder makes them, with `stem` (default
+    STEMMER) in the pipeline and the stop-word filter skipped for the fields
+    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN)."""
     names = [f["field_name"] for f in fields]
-    boosts = [f.get("boost", 1) for f in fields]
-    refs = [str(document[ref]) for document in documents]
-    values = [[document[name] for name in names] for document in documents]
-    if any(isinstance(v, (list, tuple)) for row in values for v in row):
-        raise TypeError("index fields must be strings")  # lunr makes one token of each item
     kept = STOP_WORDS_KEPT_IN if stop_words_kept_in is None else stop_words_kept_in
     filtered, unfiltered = _Terms(index_pipeline(stem)), _Terms(index_pipeline(stem, stop_words=False))
     field_terms = [unfiltered if name in kept else filtered for name in names]
-
-    # Each field of each document: its terms counted, then kept as one array of
-    # (term number << 32 | tf), sorted. Term numbers grow in order of first appearance
-    # (a term keeps the number it got first), so sorting by them is sorting by lunr's
-    # _index; arrays take a tenth of the memory of the counts. The postings (term ->
-    # documents, per field) are arrays too. Counting runs in this process: sending counts
-    # back from workers costs about what counting in parallel would save.
-    numbers: dict[str, int] = {}        # term -> its number, in order of first appearance
-    numbering = itertools_count()
-    postings = [defaultdict(partial(array, "I")) for _ in names]
-    vectors_in: list[tuple[int, int, array, int]] = []  # (document, field, terms, length)
-    totals = [0] * len(names)
-    most = 0                            # the largest tf
-    shift = (1 << _SHIFT).__mul__
-    for number, row in enumerate(values):
-        for position, (value, terms) in enumerate(zip(row, field_terms)):
-            counts = terms.count(lunr_tokens(str(value))) if value is not None else None
-            if not counts:
-                vectors_in.append((number, position, array("Q"), 0))
-                continue
-            held = array("Q", sorted(map(add, map(shift, map(numbers.setdefault, counts, numbering)),
-                                         counts.values())))
-            deque(map(array.append, map(postings[position].__getitem__, counts), repeat(number)), 0)
-            length = sum(counts.values())
-            totals[position] += length
-            most = max(most, max(counts.values()))
-            vectors_in.append((number, position, held, length))
-
-    count = len(documents)
-    averages = [total / count for total in totals] if count else totals
-    dense = dict(zip(numbers.values(), range(len(numbers))))  # term number -> lunr's _index
-    context = _VectorContext(
-        keys=[[_json_string(f"{name}/{r}") for name in names] for r in refs],
-        boosts=boosts, averages=averages, dense=dense, most=most,
-        index_text=[str(i) for i in range(len(numbers))],
-        idf=[_idf(sum(len(p.get(term, ())) for p in postings), count) for term in numbers])
-    parts = ['{"version":', json.dumps(lunr_package.__TARGET_JS_VERSION__), ',"fields":', to_json(names),
-             ',"fieldVectors":[']
-    vectors = map_slices(partial(_vector_slice, context), vectors_in, workers)
-    del vectors_in
-    parts += _between(vectors, ",")
-    parts.append('],"invertedIndex":[')
-    ref_keys = [_json_string(r) + ":{}" for r in refs]
-    field_keys = [_json_string(name) for name in names]
-    inverted = []
-    for term in sorted(numbers):
-        entries = [f"{field_keys[i]}:{{{','.join(map(ref_keys.__getitem__, postings[i].get(term, ())))}}}"
-                   for i in range(len(names))]
-        inverted.append(f"[{_json_string(term)},{{{','.join(entries)},\"_index\":{dense[numbers[term]]}}}]")
-    parts += _between(inverted, ",")
-    parts.append('],"pipeline":["stemmer"]}')  # lunr.py's default search pipeline
-    return parts
+    numbers: dict[str, int] = {}  # term -> its _index: numbered when first met, as lunr does
+    docs: list[list[list[int]]] = []
+    tfs: list[list[list[int]]] = []
+    for position, document in enumerate(documents):
+        for field, (name, terms) in enumerate(zip(names, field_terms)):
+            for term, tf in terms.count(field_tokens(document[name])).items():
+                number = numbers.setdefault(term, len(numbers))
+                if number == len(docs):
+                    docs.append([[] for _ in names])
+                    tfs.append([[] for _ in names])
+                docs[number][field].append(position)
+                tfs[number][field].append(tf)
+    return Postings(tuple(names), tuple(f.get("boost", 1) for f in fields),
+                    tuple(str(document[ref]) for document in documents), tuple(numbers),
+                    tuple(map(tuple, docs)), tuple(map(tuple, tfs)))
 
 
-def _between(items: list[str], separator: str) -> list[str]:
-    """[a, sep, b, sep, c]."""
-    out = [separator] * (2 * len(items) - 1) if items else []
-    out[0::2] = items
-    return out
+def field_tokens(value) -> list[str]:
+    """lunr's tokens of one field's value: none for a missing value. Lists are refused:
+    lunr would make one token of each item, which the index never means to do."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        raise TypeError("index fields must be strings")
+    return lunr_tokens(str(value))
 
 
-_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
-
-
-def _json_string(text: str) -> str:
-    """json.dumps(text, ensure_ascii=False), quicker for the usual text that needs no escape."""
-    return json.dumps(text, ensure_ascii=False) if _JSON_ESCAPED.search(text) else f'"{text}"'
-
-
-@dataclass(frozen=True)
-class _VectorContext:
-    keys: list[list[str]]       # per document, per field: the JSON of "field/ref"
-    boosts: list[int]
-    averages: list[float]
-    dense: dict[int, int]       # term number -> lunr's _index
-    most: int                   # the largest tf
-    index_text: list[str]       # _index -> its text
-    idf: list[float]            # _index -> the term's idf
-
-
-def _vector_slice(context: _VectorContext, vectors_in: list) -> list[str]:
-    """The JSON of each field vector: [term index, round(score, 3), …] in index order."""
-    k1_tf = [(_K1 + 1) * tf for tf in range(context.most + 1)]  # (k1 + 1) * tf, as lunr computes it
-    decimals = _Decimals()
-    dense, idf, index_text = context.dense.__getitem__, context.idf.__getitem__, context.index_text.__getitem__
-    vectors = []
-    for number, position, held, length in vectors_in:
-        key = context.keys[number][position]
-        if not held:  # an empty field (whose average length may be 0)
-            vectors.append(f"[{key},[]]")
-            continue
-        norm = _K1 * (1 - _B + _B * (length / context.averages[position]))
-        order = list(map(dense, map(rshift, held, repeat(_SHIFT))))
-        tfs = list(map(_TF.__and__, held))
-        numerators = map(mul, map(idf, order), map(k1_tf.__getitem__, tfs))
-        scores = map(truediv, numerators, map(add, repeat(norm), tfs))
-        boost = context.boosts[position]
-        if boost != 1:  # (x * 1 == x: lunr's multiplication by a boost of 1 changes nothing)
-            scores = map(mul, scores, repeat(boost))
-        elements = [""] * (2 * len(order))
-        elements[0::2] = map(index_text, order)
-        elements[1::2] = map(decimals.__getitem__, scores)
-        vectors.append(f"[{key},[{','.join(elements)}]]")
-    return vectors
-
-
-def _idf(documents_with_term: int, document_count: int) -> float:
-    # lunr.idf.idf; documents_with_term counts (field, document) pairs, as lunr does.
+def idf(documents_with_term: int, document_count: int) -> float:
+    """lunr's idf; `documents_with_term` counts (field, document) pairs, as lunr does."""
     x = (document_count - documents_with_term + 0.5) / (documents_with_term + 0.5)
     return math.log(1 + abs(x))
+
+
+# --- the index as shipped: postings, compactly -------------------------------------------
+#
+# search/index.js holds the postings, not lunr's serialized index: the field vectors
+# (a BM25 score per term of each field of each document) and the inverted index (an
+# object per document per field per term) are ten times the size, gzipped or not, and
+# take seconds for the browser to parse. The page computes them from the postings exactly as lunr's
+# Builder does (theme/search.js; `lunr_index_data` here is the same computation, and the
+# tests prove both give lunr.py's index value for value), then lunr.Index.load loads them.
+#
+#   format       "postings-1", so that the page can refuse what it cannot read
+#   version      the lunr version of the index it expands to
+#   fields       the field names; boosts, their boosts
+#   count        the number of documents; refs are "0", "1", ... unless `refs` lists them
+#   terms        every term, in `_index` order
+#   idf          [[documents with the term, its idf], ...] for every such count that
+#                occurs: Math.log in browsers is not Python's (they differ in the last
+#                bit for about one value in ten), and lunr.py's idf is the one to use
+#   counts       per term, per field: how many documents hold it
+#   gaps         per term, per field, per document: its position minus the previous
+#                one's, minus one (the first counts from -1): mostly 0 for common terms
+#   frequencies  per term, per field, per document: the term's frequency minus one
+#
+# The three lists of numbers are strings of base-32 digits, most significant first, the
+# last digit of each number from FINAL_DIGITS and any others from MORE_DIGITS: one
+# character for most numbers, no separators, nothing to escape in JSON or in a script;
+# half the raw size of JSON arrays of the same numbers, and gzipped a sixth smaller.
+
+INDEX_FORMAT = "postings-1"
+FINAL_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+MORE_DIGITS = "ghijklmnopqrstuvwxyz0123456789+/"
+
+
+def encode_numbers(numbers) -> str:
+    """Non-negative integers as base-32 digit strings, one after another."""
+    out = []
+    for number in numbers:
+        digits = FINAL_DIGITS[number & 31]
+        number >>= 5
+        while number:
+            digits = MORE_DIGITS[number & 31] + digits
+            number >>= 5
+        out.append(digits)
+    return "".join(out)
+
+
+def decode_numbers(text: str) -> list[int]:
+    """The integers `encode_numbers` wrote."""
+    final = {c: d for d, c in enumerate(FINAL_DIGITS)}
+    more = {c: d for d, c in enumerate(MORE_DIGITS)}
+    numbers, value, pending = [], 0, False
+    for char in text:
+        if char in final:
+            numbers.append(value * 32 + final[char])
+            value, pending = 0, False
+        else:
+            value, pending = value * 32 + more[char], True
+    if pending:
+        raise ValueError("the numbers end in the middle of one")
+    return numbers
+
+
+def compact_index(postings: Postings) -> dict:
+    """The JSON data of search/index.js (described above)."""
+    count = len(postings.refs)
+    with_term = [sum(map(len, fields)) for fields in postings.documents]
+    data = {
+        "format": INDEX_FORMAT, "version": lunr_package.__TARGET_JS_VERSION__,
+        "fields": list(postings.fields), "boosts": list(postings.boosts), "count": count,
+        "terms": list(postings.terms),
+        "idf": [[n, idf(n, count)] for n in sorted(set(with_term))],
+        "counts": encode_numbers(len(docs) for fields in postings.documents for docs in fields),
+        "gaps": encode_numbers(_gaps(postings.documents)),
+        "frequencies": encode_numbers(tf - 1 for fields in postings.frequencies for tfs in fields for tf in tfs),
+    }
+    if postings.refs != tuple(map(str, range(count))):
+        data["refs"] = list(postings.refs)
+    return data
+
+
+def _gaps(documents):
+    """Each document's position minus the previous one's (of the same term and field), minus one."""
+    for fields in documents:
+        for docs in fields:
+            previous = -1
+            for position in docs:
+                yield position - previous - 1
+                previous = position
+
+
+def read_postings(data: dict) -> Postings:
+    """The postings of search/index.js's data (`compact_index`'s inverse)."""
+    if data.get("format") != INDEX_FORMAT:
+        raise ValueError(f"not a {INDEX_FORMAT} index")
+    fields, terms = tuple(data["fields"]), tuple(data["terms"])
+    counts = iter(decode_numbers(data["counts"]))
+    gaps = iter(decode_numbers(data["gaps"]))
+    frequencies = iter(decode_numbers(data["frequencies"]))
+    documents, tfs = [], []
+    for _ in terms:
+        term_docs, term_tfs = [], []
+        for _ in fields:
+            docs, position = [], -1
+            for _ in range(next(counts)):
+                position += next(gaps) + 1
+                docs.append(position)
+            term_docs.append(docs)
+            term_tfs.append([next(frequencies) + 1 for _ in docs])
+        documents.append(tuple(term_docs))
+        tfs.append(tuple(term_tfs))
+    if any(next(numbers, None) is not None for numbers in (counts, gaps, frequencies)):
+        raise ValueError("numbers left over: the index is damaged")
+    refs = tuple(data.get("refs") or map(str, range(data["count"])))
+    return Postings(fields, tuple(data["boosts"]), refs, terms, tuple(documents), tuple(tfs))
+
+
+# --- lunr's serialized index, from the postings ---------------------------------------
+#
+# What lunr.py's Builder does with the postings (builder.py, idf.py, vector.py,
+# index.py), and what theme/search.js does the same way in the browser:
+# - a field vector holds, for each term of a field of a document, in `_index` order,
+#   round(score, 3) with score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length /
+#   average length of the field)) + tf), times the field's boost, times the document's
+#   (1); the same float operations in the same order give the same float.
+# - the inverted index lists terms sorted, each {field: {ref: {}}, ..., "_index": n}; the
+#   field vectors come in (document, field) order, empty fields too.
+
+_K1 = 1.2  # lunr's Builder defaults
+_B = 0.75
+
+
+def lunr_index_data(data: dict) -> dict:
+    """lunr's serialized index (what lunr.py's Index.serialize returns) of the data of
+    search/index.js."""
+    postings = read_postings(data)
+    idfs = dict(data["idf"])
+    return {
+        "version": data["version"],
+        "fields": list(postings.fields),
+        "fieldVectors": _field_vectors(postings, idfs),
+        "invertedIndex": [[term, _posting(postings, number)]
+                          for term, number in sorted(zip(postings.terms, itertools_count()))],
+        "pipeline": ["stemmer"],  # lunr's default search pipeline: the stemmer
+    }
+
+
+def _posting(postings: Postings, number: int) -> dict:
+    posting = {field: {postings.refs[doc]: {} for doc in docs}
+               for field, docs in zip(postings.fields, postings.documents[number])}
+    posting["_index"] = number
+    return posting
+
+
+def field_lengths(postings: Postings) -> list[list[int]]:
+    """field -> document -> how many terms the field has in the document."""
+    lengths = [[0] * len(postings.refs) for _ in postings.fields]
+    for term_docs, term_tfs in zip(postings.documents, postings.frequencies):
+        for field_lengths_, docs, tfs in zip(lengths, term_docs, term_tfs):
+            for doc, tf in zip(docs, tfs):
+                field_lengths_[doc] += tf
+    return lengths
+
+
+def _field_vectors(postings: Postings, idfs: dict[int, float]) -> list:
+    count = len(postings.refs)
+    lengths = field_lengths(postings)
+    averages = [sum(field) / count if count else 0 for field in lengths]
+    vectors = [[[] for _ in postings.fields] for _ in postings.refs]
+    # Terms in `_index` order: each vector's elements come out sorted by index.
+    for number, (term_docs, term_tfs) in enumerate(zip(postings.documents, postings.frequencies)):
+        term_idf = idfs[sum(map(len, term_docs))]
+        for field, (docs, tfs) in enumerate(zip(term_docs, term_tfs)):
+            boost = postings.boosts[field]
+            for doc, tf in zip(docs, tfs):
+                score = term_idf * ((_K1 + 1) * tf) / (
+                    _K1 * (1 - _B + _B * (lengths[field][doc] / averages[field])) + tf)
+                # times the field's boost, then the document's (1: no change)
+                vectors[doc][field] += [number, round(score * boost, 3)]
+    return [[f"{field}/{ref}", vector]
+            for ref, fields in zip(postings.refs, vectors) for field, vector in zip(postings.fields, fields)]
+
+
+def index_json(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
+               stem=None, stop_words_kept_in=None) -> str:
+    """json.dumps(lunr.lunr(ref, fields, documents).serialize(), separators=(",", ":"),
+    ensure_ascii=False), byte for byte: the index that search/index.js expands to (with
+    `stem` and `stop_words_kept_in` as `index_postings` takes them)."""
+    postings = index_postings(documents, fields, ref, stem, stop_words_kept_in)
+    return to_json(lunr_index_data(json.loads(to_json(compact_index(postings)))))
 
 
 def to_json(data) -> str:
@@ -513,21 +586,13 @@ def store_data(model: SiteModel) -> dict:
 
 # --- the files ------------------------------------------------------------------------
 
-def script(name: str, json_text: str | list[str]) -> bytes:
-    """A classic script assigning `window.<name>` the JSON `json_text` (a string, or a
-    list of pieces that it uses up, each a whole JSON value or the punctuation between).
-    `</` and `<!--` never appear as such (JSON's `\\/` and `\\u003c` spell them), so no
-    note text can end or confuse a <script> element even if the file is ever inlined."""
-    pieces = [json_text] if isinstance(json_text, str) else json_text
-    out = bytearray(f"window.{name} = ".encode())
-    pieces.reverse()
-    while pieces:  # piece by piece, dropping each: the index is never held twice over
-        piece = pieces.pop()
-        if "<" in piece:
-            piece = piece.replace("</", "<\\/").replace("<!--", "\\u003c!--")
-        out += piece.encode("utf-8")
-    out += b";\n"
-    return bytes(out)
+def script(name: str, json_text: str) -> bytes:
+    """A classic script assigning `window.<name>` the JSON `json_text`. `</` and `<!--`
+    never appear as such (JSON's `\\/` and `\\u003c` spell them), so no note text can end
+    or confuse a <script> element even if the file is ever inlined."""
+    if "<" in json_text:
+        json_text = json_text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return f"window.{name} = {json_text};\n".encode("utf-8")
 
 
 def script_json(data: bytes, name: str) -> str:
@@ -539,10 +604,10 @@ def script_json(data: bytes, name: str) -> str:
     return text[len(prefix):-len(suffix)]
 
 
-def search_files(model: SiteModel, workers: int | None = 1) -> dict[str, bytes]:
-    """{site-relative path: bytes} of the search index and store (`workers`: as `index_json`)."""
+def search_files(model: SiteModel) -> dict[str, bytes]:
+    """{site-relative path: bytes} of the search index and store."""
     return {
-        INDEX_PATH: script("SEARCH_INDEX", index_parts(search_documents(model), workers=workers)),
+        INDEX_PATH: script("SEARCH_INDEX", to_json(compact_index(index_postings(search_documents(model))))),
         STORE_PATH: script("SEARCH_STORE", to_json(store_data(model))),
     }
 
@@ -577,11 +642,12 @@ def plain_query(q: str) -> str:
 
 
 def load_index(json_text: str):
-    """A lunr.py Index of a serialized index, stemming queries as the index stemmed its
-    words (with STEMMER; lunr.py's Index.load would pick lunr.py's stemmer by name)."""
+    """A lunr.py Index of search/index.js's JSON (what the page makes of it), stemming
+    queries as the index stemmed its words (with STEMMER; lunr.py's Index.load would pick
+    lunr.py's stemmer by name)."""
     from lunr.index import Index
 
-    index = Index.load(json.loads(json_text))
+    index = Index.load(lunr_index_data(json.loads(json_text)))
     index.pipeline = Pipeline()
     index.pipeline.add(STEMMER)
     return index

@@ -13,6 +13,7 @@ import gzip
 import html
 import http.server
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -51,6 +52,7 @@ GOLDEN_QUERIES = ["export", "inspections", "laboratory", "nuclear security", "+n
 class Archive:
     name: str
     notes: list[Note]
+    notes_dir: Path
     http_site: Path
     """Built with the default links (root paths), served over http://."""
     file_site: Path
@@ -107,7 +109,7 @@ def archives(tmp_path_factory) -> dict[str, Archive]:
     out = {}
     for name, notes_dir in (("gen500", gen), ("sample", ROOT / "notes"), ("small", small)):
         notes = _read_notes(notes_dir)
-        out[name] = Archive(name, notes, _build(notes_dir, root / name / "http" / "public", False),
+        out[name] = Archive(name, notes, notes_dir, _build(notes_dir, root / name / "http" / "public", False),
                             _build(notes_dir, root / name / "file" / "public", True))
     return out
 
@@ -586,11 +588,47 @@ def test_search_pages_pass_the_nu_html_checker(served):
 # --- lunr.py and lunr.js agree ---------------------------------------------------------------
 
 def _load_index_py(site: Path):
+    """lunr.py's Index.load (with lunr.py's stemmer) of the index computed from index.js."""
     from lunr.index import Index
+    from infonotes.search import lunr_index_data
     text = (site / "search" / "index.js").read_text(encoding="utf-8")
     found = re.fullmatch(r"\s*(?:window\.)?SEARCH_INDEX\s*=\s*(.*?);?\s*", text, re.S)
     assert found, "search/index.js does not assign window.SEARCH_INDEX"
-    return Index.load(json.loads(found[1]))
+    return Index.load(lunr_index_data(json.loads(found[1])))
+
+
+@pytest.mark.parametrize("name", ["gen500", "sample", "small"])
+def test_the_page_searches_the_index_lunr_py_builds(name, served, tabs):
+    # The lunr index the page computed from search/index.js and searches, serialized by
+    # lunr.js, is lunr.py's own index of the same documents: every term, posting and
+    # score (floats compared exactly once parsed).
+    from test_search_index import lunr_py_json, model_of
+    from infonotes.search import search_documents
+    archive = served[name]
+    expected = json.loads(lunr_py_json(search_documents(model_of(archive.notes_dir))))
+    tab = tabs(search_url(archive, "http"))
+    shown = json.loads(tab.page.evaluate("JSON.stringify(window.SEARCH_LUNR.index.toJSON())"))
+    # lunr.js sorts terms by UTF-16 code units, lunr.py by code points: the same for
+    # these terms, and lunr.Index.load takes them in either order.
+    assert [t for t, _ in shown["invertedIndex"]] == sorted(t for t, _ in shown["invertedIndex"])
+    assert shown == expected
+    assert len(shown["fieldVectors"]) == 7 * len(archive.notes) and not tab.errors, tab.errors
+
+
+def test_scores_are_rounded_as_python_rounds_them(served, tabs):
+    # lunr.py rounds scores with round(x, 3); lunr.js's Math.round(x * 1000) / 1000 differs
+    # at exact ties (odd sixteenths: half to even) and where x * 1000 is rounded across .5.
+    import random
+    chooser = random.Random(1540)
+    ties = [j / 16 for j in range(1, 4000, 2)]
+    near = [math.nextafter(k / 1000 + 0.0005, direction) for k in range(0, 60000, 7) for direction in (0, 100)]
+    values = ties + near + [chooser.uniform(0, 100) for _ in range(20000)] + [0.0, 1e-9, 0.0005, 0.0015, 2.675]
+    tab = tabs(search_url(served["small"], "http"))
+    rounded = tab.page.evaluate("values => values.map(window.SEARCH_LUNR.roundScore)", values)
+    wrong = [(x, r, round(x, 3)) for x, r in zip(values, rounded) if r != round(x, 3)]
+    assert not wrong, wrong[:10]
+    plain = tab.page.evaluate("values => values.map(x => Math.round(x * 1000) / 1000)", ties)
+    assert sum(p != round(x, 3) for x, p in zip(ties, plain)) > 100  # what lunr.js itself would do
 
 
 @pytest.mark.parametrize("name", ["gen500", "sample"])
@@ -602,7 +640,7 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
     python = {q: sorted(r["ref"] for r in index.search(q)) for q in queries}
     tab = tabs(search_url(archive, "http"))
     javascript = tab.page.evaluate("""queries => {
-        const index = lunr.Index.load(window.SEARCH_INDEX), out = {};
+        const index = window.SEARCH_LUNR.index, out = {};
         for (const q of queries) out[q] = index.search(q).map(r => r.ref).sort();
         return out;
     }""", queries)
@@ -632,7 +670,7 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
         timing = tab.page.evaluate("""() => {
             const entry = performance.getEntriesByName('search-index-load')[0];
             const start = performance.now();
-            const index = lunr.Index.load(window.SEARCH_INDEX);
+            const index = lunr.Index.load(window.SEARCH_LUNR.indexData(window.SEARCH_INDEX));
             const load = performance.now() - start;
             const times = [];
             for (const q of ['export', 'nuclear security', 'toxin*', 'laboratory']) {

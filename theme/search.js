@@ -4,8 +4,9 @@
  * Everything comes from classic scripts loaded before this one, so that the page works
  * over http:// and from file:// alike (no fetch, no modules, no workers):
  *   assets/lunr.min.js  lunr.js 2.3.9 (window.lunr)
- *   search/index.js     window.SEARCH_INDEX, a serialized lunr index; refs are positions
- *                       ("0", "1", ...) into the store's docs
+ *   search/index.js     window.SEARCH_INDEX, the postings of a lunr index, from which
+ *                       the lunr index is computed here (see "The index" below); refs
+ *                       are positions ("0", "1", ...) into the store's docs
  *   search/store.js     window.SEARCH_STORE = {docs: [[title, date, end, venue, path,
  *                       summary, text, year, [state], [organization], [paragraph]]...],
  *                       states: [[label, slug]...], organizations: [...], paragraphs: [...]}
@@ -76,6 +77,171 @@
     return count.toLocaleString("en") + " " + (count === 1 ? one : many);
   }
 
+  // --- The index -----------------------------------------------------------------------
+  //
+  // search/index.js holds the postings of lunr's index, compactly (infonotes/search.py
+  // describes the format): every term in lunr's `_index` order, and for each term and
+  // field the documents that hold it with the term's frequency in each. lunr's serialized
+  // index is computed from them here exactly as lunr's Builder computes it (lunr.py's,
+  // whose index the build's tests compare this one with, value for value), then loaded
+  // by lunr.Index.load: lunr.js searches the very index lunr.py would have built.
+
+  var INDEX_FORMAT = "postings-1";
+  var FINAL_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+  var MORE_DIGITS = "ghijklmnopqrstuvwxyz0123456789+/";
+  var K1 = 1.2;              // lunr's Builder defaults
+  var B = 0.75;
+  var NO_METADATA = {};      // what lunr keeps per document and term: nothing (no metadata
+                             // whitelist); lunr only ever reads it, so one object serves all
+
+  /* The numbers of a base-32 digit string: the last digit of each number is one of
+     FINAL_DIGITS, any others MORE_DIGITS, most significant first. */
+  function decodeNumbers(text) {
+    var digit = new Int8Array(128).fill(-1);
+    for (var d = 0; d < 32; d++) {
+      digit[FINAL_DIGITS.charCodeAt(d)] = d;
+      digit[MORE_DIGITS.charCodeAt(d)] = 32 + d;
+    }
+    var out = new Uint32Array(text.length), count = 0, value = 0, pending = false;
+    for (var i = 0; i < text.length; i++) {
+      var code = text.charCodeAt(i), v = code < 128 ? digit[code] : -1;
+      if (v < 0) throw new Error("the search index is damaged");
+      if (v < 32) {
+        out[count++] = value * 32 + v;
+        value = 0;
+        pending = false;
+      } else {
+        value = value * 32 + v - 32;
+        pending = true;
+      }
+    }
+    if (pending) throw new Error("the search index is damaged");
+    return out.subarray(0, count);
+  }
+
+  /* Python's round(x, 3), which lunr.py's Builder applies to every score: the float
+     nearest to x rounded to 3 decimals, exactly, and an exact tie to even. lunr.js's
+     Math.round(x * 1000) / 1000 is the same but for x within a hair of a tie. (`| 0`
+     rather than Math.floor: a million calls of Math.* cost V8 a tenth of a second here;
+     for scores, positive and far below 2^31 / 1000, it is the same.) */
+  function roundScore(x) {
+    var scaled = x * 1000, below = scaled | 0, fraction = scaled - below;
+    if (fraction < 0.499999 && fraction >= 0) return below / 1000;
+    if (fraction > 0.500001 && fraction < 1) return (below + 1) / 1000;
+    return roundNearTie(x);  // a hair from a tie (or not a score at all)
+  }
+
+  /* x * 1000 is a hair from k + 0.5: toFixed, exact by the standard, decides, except at
+     an exact tie, where it rounds up and Python to even. Only an odd number of
+     sixteenths is exactly halfway between two thousandths (x = n / 2000 with n odd is a
+     binary fraction only if 125 divides n). */
+  function roundNearTie(x) {
+    var sixteenths = x * 16, below = Math.floor(x * 1000);
+    if (sixteenths === Math.floor(sixteenths) && sixteenths % 2 === 1) {
+      return (below % 2 === 0 ? below : below + 1) / 1000;
+    }
+    return parseFloat(x.toFixed(3));
+  }
+
+  /* The three lists of numbers of search/index.js, decoded. */
+  function readNumbers(data) {
+    var numbers = {counts: decodeNumbers(data.counts), gaps: decodeNumbers(data.gaps),
+                   frequencies: decodeNumbers(data.frequencies)};
+    if (numbers.gaps.length !== numbers.frequencies.length) throw new Error("the search index is damaged");
+    return numbers;
+  }
+
+  /* Walk the postings: visit(term, field, document, tf) for each, terms in `_index`
+     order, then fields, then documents ascending. */
+  function eachPosting(data, numbers, visit) {
+    var counts = numbers.counts, gaps = numbers.gaps, frequencies = numbers.frequencies;
+    var fieldCount = data.fields.length, c = 0, g = 0;
+    for (var term = 0; term < data.terms.length; term++) {
+      for (var field = 0; field < fieldCount; field++) {
+        var doc = -1;
+        for (var left = counts[c++]; left > 0; left--, g++) {
+          doc += gaps[g] + 1;
+          visit(term, field, doc, frequencies[g] + 1);
+        }
+      }
+    }
+    if (c !== counts.length || g !== gaps.length) {
+      throw new Error("the search index is damaged");
+    }
+  }
+
+  /* lunr's posting of the term `index`: {field: {ref: metadata, ...}, ..., _index: index}.
+     Each field's object of documents is made by documentsOf(index, field) when first read
+     (by a query, or by toJSON), then kept: a search reads the postings of a few terms,
+     and making every term's at once would be half the work of loading the index. */
+  function lazyPosting(fields, index, documentsOf) {
+    var posting = {};
+    fields.forEach(function (name, field) {
+      Object.defineProperty(posting, name, {enumerable: true, configurable: true, get: function () {
+        var docs = documentsOf(index, field);
+        Object.defineProperty(posting, name, {value: docs, enumerable: true, configurable: true, writable: true});
+        return docs;
+      }});
+    });
+    posting._index = index;
+    return posting;
+  }
+
+  /* The serialized lunr index (lunr.py's Index.serialize(), value for value) of the
+     data of search/index.js. */
+  function lunrIndexData(data) {
+    if (!data || data.format !== INDEX_FORMAT) throw new Error("the search index has an unknown format");
+    var fields = data.fields, fieldCount = fields.length, count = data.count;
+    var refs = data.refs || Array.from({length: count}, function (_, doc) { return String(doc); });
+    var numbers = readNumbers(data);
+
+    // A field's length in a document is the sum of its terms' frequencies; a term's idf
+    // depends on how many (field, document) pairs hold it.
+    var lengths = new Float64Array(fieldCount * count), averages = new Float64Array(fieldCount);
+    var withTerm = new Uint32Array(data.terms.length);
+    eachPosting(data, numbers, function (term, field, doc, tf) {
+      lengths[doc * fieldCount + field] += tf;
+      averages[field] += tf;
+      withTerm[term] += 1;
+    });
+    for (var f = 0; f < fieldCount; f++) averages[f] /= count;
+    var idfs = {};  // how many pairs hold a term -> lunr.py's idf (Math.log is not Python's)
+    data.idf.forEach(function (pair) { idfs[pair[0]] = pair[1]; });
+
+    // The documents of term t in field f are numbers.gaps[starts[t * fieldCount + f]...]
+    // up to the next term's or field's start.
+    var starts = new Uint32Array(numbers.counts.length + 1);
+    for (var s = 0; s < numbers.counts.length; s++) starts[s + 1] = starts[s] + numbers.counts[s];
+    function documentsOf(term, field) {
+      var docs = {}, doc = -1, gaps = numbers.gaps;
+      for (var g = starts[term * fieldCount + field], end = starts[term * fieldCount + field + 1]; g < end; g++) {
+        doc += gaps[g] + 1;
+        docs[refs[doc]] = NO_METADATA;
+      }
+      return docs;
+    }
+    var postings = data.terms.map(function (term, index) {
+      return [term, lazyPosting(fields, index, documentsOf)];
+    });
+
+    var vectors = [];
+    for (var v = 0; v < fieldCount * count; v++) vectors.push([]);
+    eachPosting(data, numbers, function (term, field, doc, tf) {
+      var score = idfs[withTerm[term]] * ((K1 + 1) * tf)
+        / (K1 * (1 - B + B * (lengths[doc * fieldCount + field] / averages[field])) + tf);
+      score *= data.boosts[field];  // and by the document's boost, 1
+      vectors[doc * fieldCount + field].push(term, roundScore(score));  // terms come in _index order
+    });
+
+    var fieldVectors = [];
+    for (var d = 0; d < count; d++) {
+      for (var k = 0; k < fieldCount; k++) fieldVectors.push([fields[k] + "/" + refs[d], vectors[d * fieldCount + k]]);
+    }
+    postings.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });  // lunr.Index.load wants them so
+    return {version: data.version, fields: fields, fieldVectors: fieldVectors, invertedIndex: postings,
+            pipeline: ["stemmer"]};
+  }
+
   // --- Start ---------------------------------------------------------------------------
 
   function init() {
@@ -90,8 +256,12 @@
     }
     try {
       mark("search-index-start");
-      index = window.lunr.Index.load(window.SEARCH_INDEX);
+      var serialized = lunrIndexData(window.SEARCH_INDEX);
+      mark("search-index-computed");
+      index = window.lunr.Index.load(serialized);
+      window.SEARCH_LUNR.index = index;
       mark("search-index-end");
+      measure("search-index-compute", "search-index-start", "search-index-computed");
       measure("search-index-load", "search-index-start", "search-index-end");
       store = window.SEARCH_STORE;
       prepareFacets();
@@ -119,6 +289,7 @@
 
     readUrl();
     run();
+    mark("search-ready");
   }
 
   function fail(message) {
@@ -256,6 +427,7 @@
   }
 
   function run() {
+    mark("search-run-start");
     var q = state.q.trim();
     var found;
     if (q) {
@@ -277,6 +449,7 @@
     renderResults(0);
     els.root.setAttribute("data-q", state.q);
     els.root.setAttribute("data-count", found ? String(found.length) : "");
+    measure("search-run", "search-run-start");  // a search, as the reader waits for it
   }
 
   // --- Showing -------------------------------------------------------------------------
@@ -548,6 +721,10 @@
     if (last < list.length - 1) p.appendChild(document.createTextNode(" \u2026"));
     return p;
   }
+
+  // For the tests and the benchmark, which compare the index computed here (and, once
+  // loaded, the lunr.Index the page searches: SEARCH_LUNR.index) with lunr.py's.
+  window.SEARCH_LUNR = {indexData: lunrIndexData, roundScore: roundScore, index: null};
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
