@@ -2,12 +2,15 @@
 """Time cold full builds of generated archives and measure their peak memory.
 
     python bench.py [--n 1000 5000 10000] [--runs 1] [--jobs N] [--keep]
+    python bench.py --bundle [500 5000 10000] [--runs 1]
+    python bench.py --serve [1000 5000 10000]
 
 For each N, ../shared/tools/gen_notes.py writes N notes into a temporary folder; then
 `build.py build --notes DIR --out OUT` runs K times from scratch (OUT removed first) and
 `build.py check DIR` K times. Prints a Markdown table (median seconds, largest memory
 over the runs), the search index and store figures (their sizes as built, raw and
-gzipped, in total and per note, and the build's "search" step), the build's own step
+gzipped, in total and per note, and the build's "search" step), the search page's
+figures in headless Chromium (time until it is ready to search, query times), the build's own step
 timings (median per step) and the targets.
 
 Memory is sampled every 20 ms over the build process and all its descendants (the
@@ -19,12 +22,19 @@ forked workers), in MB of 10^6 bytes:
                     once per process, so it overstates use.
   max single RSS    ru_maxrss of the build as returned by wait4 (its largest process,
                     workers included), a cross-check on the sampling.
+With --bundle, `build.py bundle` instead: its time, the zip's size and files, and
+whether every run gave the same sha256 (see bench_bundles).
+With --serve, `build.py serve` on a generated archive instead: save -> end of rebuild and
+-> reload event (median of 10 one-word body edits; a State added; a note added, deleted;
+a template edit), save -> search index written, and the idle server's CPU (see bench_serve).
 Figures only: this is not a test, and it exits 1 only when a step fails.
 """
 import argparse
 import gzip
+import hashlib
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,6 +51,7 @@ MEMORY_TARGET = (10000, 400)             # at N notes, peak MB
 SEARCH_TIME_TARGET = (5000, 6.0)         # at N notes, the whole build with the search index, seconds
 INDEX_SIZE_TARGET = 300                  # search/index.js, gzipped bytes per note
 SEARCH_FILES = ("search/index.js", "search/store.js")
+SEARCH_PAGE_TARGETS = (5000, 1000, 50)     # at N notes, search page ready (ms) and median query (ms)
 
 
 class BenchError(Exception):
@@ -49,6 +60,10 @@ class BenchError(Exception):
 
 def main() -> int:
     args = parse_args()
+    if args.bundle is not None:
+        return bench_bundles(args.bundle or list(BUNDLE_SIZES), args.runs)
+    if args.serve is not None:
+        return bench_serve(args.serve or [5000])
     work = Path(tempfile.mkdtemp(prefix="infonotes-bench-"))
     try:
         rows = [bench_one(n, work, args.runs, args.jobs) for n in args.n]
@@ -62,6 +77,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     print_table(rows)
     print_search(rows)
+    print_search_page(rows)
     print_steps(rows)
     print_targets(rows)
     return 0
@@ -74,6 +90,11 @@ def parse_args():
     parser.add_argument("--runs", type=int, default=1, help="builds per size (median time)")
     parser.add_argument("--jobs", type=int, help="passed to build.py build --jobs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--bundle", type=int, nargs="*", metavar="N",
+                        help="time `build.py bundle` instead (default sizes: 500 5000 10000)")
+    parser.add_argument("--serve", type=int, nargs="*", metavar="N",
+                        help="time `build.py serve` instead: edit, reload, search index, idle CPU "
+                             "(default size: 5000)")
     return parser.parse_args()
 
 
@@ -96,6 +117,7 @@ def bench_one(n: int, work: Path, runs: int, jobs: int | None) -> dict:
         "single": max(b["single"] for b in builds), "files": files, "bytes": size,
         "check": statistics.median(checks), "steps": median_steps(b["steps"] for b in builds),
         "search_files": search_file_sizes(out),
+        "browser": search_page_timings(out),
     }
 
 
@@ -107,6 +129,70 @@ def search_file_sizes(out: Path) -> dict[str, tuple[int, int]]:
         data = path.read_bytes() if path.is_file() else b""
         sizes[name] = (len(data), len(gzip.compress(data, compresslevel=9, mtime=0)) if data else 0)
     return sizes
+
+
+SEARCH_QUERIES = ["export", "nuclear security", "laboratory", "customs", "biosecurity", "toxin*",
+                  "title:workshop", "+nuclear +security", "2663 op17", "viet nam", "wiesbaden",
+                  "parliamentary briefings"]
+"""Queries timed on the search page: common and rare words, phrases, wildcards, fields."""
+PAGE_LOADS = 3
+
+
+def search_page_timings(out: Path) -> dict[str, float]:
+    """On the built search page served over http:// in headless Chromium, in ms: until the
+    page is ready to search (index.js and store.js downloaded and run, lunr's index
+    computed and loaded; median of PAGE_LOADS cold loads) and the part of it spent
+    computing and loading the index; then the median and slowest lunr query of
+    SEARCH_QUERIES, and the median of the whole search as the page runs it (query,
+    facets, first results shown)."""
+    import functools
+    import http.server
+    import threading
+    from playwright.sync_api import sync_playwright
+    sys.path.insert(0, str(PROJECT / "tests"))
+    from conftest import CHROMIUM_ARGS
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/search/"
+    ready, index = [], []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for _ in range(PAGE_LOADS):
+                context = browser.new_context()  # a cold cache each time
+                page = context.new_page()
+                page.goto(url, wait_until="load", timeout=120_000)
+                page.wait_for_function("() => document.getElementById('search').dataset.state !== 'loading'",
+                                       timeout=120_000)
+                ready.append(page.evaluate("performance.getEntriesByName('search-ready')[0].startTime"))
+                index.append(page.evaluate("performance.getEntriesByName('search-index-load')[0].duration"))
+                if len(ready) < PAGE_LOADS:
+                    context.close()
+            queries = page.evaluate("""queries => queries.map(q => {
+                const times = [];
+                for (let i = 0; i < 3; i++) {
+                  const start = performance.now();
+                  window.SEARCH_LUNR.index.search(q);
+                  times.push(performance.now() - start);
+                }
+                return Math.min(...times);
+            })""", SEARCH_QUERIES)
+            runs = []
+            for q in SEARCH_QUERIES:
+                page.fill("#search-q", q)
+                page.press("#search-q", "Enter")
+                runs.append(page.evaluate("performance.getEntriesByName('search-run').pop().duration"))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"ready": statistics.median(ready), "index": statistics.median(index),
+            "query": statistics.median(queries), "slowest": max(queries), "run": statistics.median(runs)}
 
 
 def measure_build(cmd: list[str], label: str) -> dict:
@@ -229,6 +315,18 @@ def print_search(rows: list[dict]) -> None:
                   f"| {packed / r['n']:,.0f} | {'' if step is None else f'{step:.2f}'} |")
 
 
+def print_search_page(rows: list[dict]) -> None:
+    print("\nThe search page in headless Chromium over http:// (ms; load: median of "
+          f"{PAGE_LOADS} cold loads; queries: {len(SEARCH_QUERIES)}, each the best of 3):")
+    print("| N | page ready to search | of which index computed and loaded | median query | slowest query "
+          "| median search shown |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        b = r["browser"]
+        print(f"| {r['n']:,} | {b['ready']:,.0f} | {b['index']:,.0f} | {b['query']:.1f} | {b['slowest']:.1f} "
+              f"| {b['run']:.1f} |")
+
+
 def print_steps(rows: list[dict]) -> None:
     print("\nBuild steps (median seconds, as the build prints them):")
     for r in rows:
@@ -249,8 +347,16 @@ def print_targets(rows: list[dict]) -> None:
               f"(search step {by_n[n]['steps'].get('search', 0.0):.2f} s), {verdict(by_n[n]['build'] <= limit)}")
     for r in rows:
         packed = r["search_files"]["search/index.js"][1] / r["n"]
+        both = sum(packed for _, packed in r["search_files"].values()) / r["n"]
         print(f"- {r['n']:,} notes: search index ≤ {INDEX_SIZE_TARGET} B gzipped per note: {packed:,.0f} B, "
-              f"{verdict(0 < packed <= INDEX_SIZE_TARGET)}")
+              f"{verdict(0 < packed <= INDEX_SIZE_TARGET)}; with the store: {both:,.0f} B, "
+              f"{verdict(0 < both <= INDEX_SIZE_TARGET)}")
+    n, load_limit, query_limit = SEARCH_PAGE_TARGETS
+    if n in by_n:
+        b = by_n[n]["browser"]
+        print(f"- {n:,} notes: search page ready ≤ {load_limit:,} ms: {b['ready']:,.0f} ms, "
+              f"{verdict(b['ready'] <= load_limit)}; median query ≤ {query_limit} ms: {b['query']:.1f} ms, "
+              f"{verdict(b['query'] <= query_limit)}")
     n, limit = MEMORY_TARGET
     if n in by_n:
         r = by_n[n]
@@ -261,6 +367,289 @@ def print_targets(rows: list[dict]) -> None:
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
+
+
+# --- build.py bundle ---------------------------------------------------------------------------
+
+BUNDLE_SIZES = (500, 5000, 10000)
+BUNDLE_TIME_TARGET = (5000, 8.0)         # at N notes, the whole `build.py bundle`, seconds
+
+
+def bench_bundles(sizes: list[int], runs: int) -> int:
+    """Generate each archive into a temporary folder and time `build.py bundle` on it
+    `runs` times (a new zip each time); print the median time, the zip's size and files,
+    whether every run gave the same sha256, and the command's own step timings.
+
+    "CPU s" is the user and system time of the command and its workers: on a busy machine
+    the wall time grows with the load, the CPU time much less."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="infonotes-bench-bundle-") as work:
+        try:
+            rows = [bench_bundle(n, Path(work), runs) for n in sizes]
+        except BenchError as error:
+            print(f"bench: {error}", file=sys.stderr)
+            return 1
+    print("| N | bundle s | CPU s | zip MB | files | zip KB per note | same sha256 every run |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['seconds']:.2f} | {r['cpu']:.2f} | {r['size'] / 1e6:,.1f} | {r['files']:,} "
+              f"| {r['size'] / 1e3 / r['n']:,.1f} | {'yes' if r['same'] else 'NO'} ({r['runs']} runs) |")
+    print("\nBundle steps (median seconds, as the command prints them):")
+    for r in rows:
+        print(f"- N={r['n']:,}: " + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in r["steps"].items()))
+    n, limit = BUNDLE_TIME_TARGET
+    for r in rows:
+        if r["n"] == n:
+            print(f"\nTarget: {n:,} notes bundled in ≤ {limit:g} s: {r['seconds']:.2f} s, {verdict(r['seconds'] <= limit)}")
+    return 0
+
+
+def bench_bundle(n: int, work: Path, runs: int) -> dict:
+    notes = work / f"notes-{n}"
+    run_checked([sys.executable, str(GEN), "--count", str(n), "--out", str(notes)], f"gen_notes N={n}")
+    seconds, cpu, sums, steps = [], [], set(), []
+    for run in range(runs):
+        out = work / f"bundle-{n}-{run}.zip"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "build.py", "bundle", "--notes", str(notes), "--out", str(out)],
+                              cwd=PROJECT, capture_output=True, text=True)
+        seconds.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if proc.returncode != 0:
+            raise BenchError(failure(f"bundle N={n}", proc.returncode, proc.stdout + proc.stderr))
+        data = out.read_bytes()
+        sums.add(hashlib.sha256(data).hexdigest())
+        steps.append(parse_steps(proc.stdout.strip().splitlines()[0]))
+        out.unlink()
+    files = re.search(r"\(([\d,]+) files\)", proc.stdout)
+    return {"n": n, "seconds": statistics.median(seconds), "cpu": statistics.median(cpu), "size": len(data),
+            "runs": runs,
+            "files": int(files[1].replace(",", "")) if files else 0, "same": len(sums) == 1,
+            "steps": median_steps(steps)}
+
+
+# --- bench.py --serve: the live preview ------------------------------------------------
+
+SERVE_EDITS = 10
+SERVE_TARGETS = {"reload": 0.150, "search": 2.0, "idle cpu": 1.0}  # s, s, % of one core at 5,000 notes
+
+
+def bench_serve(sizes: list[int]) -> int:
+    """Time `build.py serve` on generated archives: save -> end of rebuild and -> reload
+    event (median of one-word body edits), a State added, a note added and deleted, a
+    template edit, until the search index reflects an edit, and the idle server's CPU."""
+    work = Path(tempfile.mkdtemp(prefix="infonotes-bench-serve-"))
+    rows = []
+    try:
+        for n in sizes:
+            rows.append(bench_serve_one(n, work / str(n)))
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("| N | start s | change | save → rebuild end ms | save → reload event ms | save → search index s | files written |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        for name, figures in row["changes"].items():
+            print(f"| {row['n']:,} | {row['start']:.1f} | {name} | {figures['rebuilt'] * 1000:,.0f} "
+                  f"| {figures['reload'] * 1000:,.0f} | {_seconds(figures['search'])} | {figures['written']} |")
+    print("\nIdle server (no change, one browser event stream open), CPU over 10 s:")
+    for row in rows:
+        print(f"- N={row['n']:,}: {row['idle']:.2f} % of one core")
+    by_n = {row["n"]: row for row in rows}
+    if 5000 in by_n:
+        edit = by_n[5000]["changes"][f"body edit (median of {SERVE_EDITS})"]
+        print(f"\nTargets at 5,000 notes: edit → reload ≤ {SERVE_TARGETS['reload'] * 1000:.0f} ms: "
+              f"{edit['reload'] * 1000:.0f} ms, {verdict(edit['reload'] <= SERVE_TARGETS['reload'])}; "
+              f"search index ≤ {SERVE_TARGETS['search']:g} s: {_seconds(edit['search'])} s, "
+              f"{verdict(edit['search'] is not None and edit['search'] <= SERVE_TARGETS['search'])}; "
+              f"idle CPU < {SERVE_TARGETS['idle cpu']:g} %: {by_n[5000]['idle']:.2f} %, "
+              f"{verdict(by_n[5000]['idle'] < SERVE_TARGETS['idle cpu'])}")
+    return 0
+
+
+def _seconds(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def bench_serve_one(n: int, folder: Path) -> dict:
+    project = _serve_project(folder, n)
+    port = _free_port()
+    log = open(folder / "serve.log", "wb")
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--config", str(project / "site.toml"),
+                             "serve", "--port", str(port)], cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: __import__("signal").signal(2, __import__("signal").SIG_DFL))
+    try:
+        _serve_status(port, proc, folder, timeout=600)
+        started = time.perf_counter() - start
+        events = _EventStream(port)
+        _serve_settle(port, proc, folder)
+        changes = _serve_changes(project, port, proc, folder, events)
+        _serve_settle(port, proc, folder)
+        idle = _idle_cpu(proc.pid, 10.0)
+        events.close()
+    finally:
+        proc.send_signal(2)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    return {"n": n, "start": started, "changes": changes, "idle": idle}
+
+
+def _serve_project(folder: Path, n: int) -> Path:
+    project = folder / "project"
+    project.mkdir(parents=True)
+    for name in ("data", "templates", "theme"):
+        shutil.copytree(PROJECT / name, project / name)
+    (project / "site.toml").write_text(
+        'title = "Bench archive"\nbase_url = "https://example.org/"\n[paths]\n'
+        'notes = "notes"\ndata = "data"\ntemplates = "templates"\ntheme = "theme"\noutput = "public"\n',
+        encoding="utf-8")
+    run_checked([sys.executable, str(GEN), "--count", str(n), "--out", str(project / "notes")], f"gen_notes N={n}")
+    return project
+
+
+def _serve_changes(project: Path, port: int, proc, folder: Path, events) -> dict:
+    notes = sorted((project / "notes").rglob("*.md"))
+    changes = {}
+    edits = []
+    for i in range(SERVE_EDITS):
+        note = notes[(i * 7919) % len(notes)]
+        edits.append(_timed_change(port, proc, folder, events,
+                                   lambda: _append(note, f"\nA benchword{i}x more.\n")))
+    changes[f"body edit (median of {SERVE_EDITS})"] = {
+        key: statistics.median(e[key] for e in edits) if all(e[key] is not None for e in edits) else None
+        for key in edits[0]}
+    with_states = next(p for p in notes if "\nstates:\n" in p.read_text(encoding="utf-8"))
+    changes["State added"] = _timed_change(port, proc, folder, events, lambda: _replace(
+        with_states, "\nstates:\n", "\nstates:\n- Tuvalu\n"))
+    added = project / "notes" / "2024" / "2024-06-06-bench-added-note.md"
+    text = ("---\ntitle: An added note\ndate: 2024-06-06\ncountry: Fiji\nstates: [Samoa, Tonga]\n"
+            "organizations: [UNODA]\nparagraphs: [2663 OP17]\n---\n\nSome text.\n")
+    changes["note added"] = _timed_change(port, proc, folder, events, lambda: _write(added, text))
+    changes["note deleted"] = _timed_change(port, proc, folder, events, added.unlink)
+    base = project / "templates" / "base.html"
+    changes["template edit"] = _timed_change(port, proc, folder, events, lambda: _replace(
+        base, "</footer>", "</footer>\n<!-- bench -->"))
+    return changes
+
+
+def _append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _timed_change(port: int, proc, folder: Path, events, action) -> dict:
+    """Seconds from the save to the end of the rebuild (the server's clock, as it reports
+    it), to the reload event (seen by a client), and to the search index written."""
+    before = _serve_status(port, proc, folder)
+    saved = time.time()
+    action()
+    reload_at = events.wait_for("reload", lambda data: data["epoch"] > before["epoch"], timeout=600)
+    after = _serve_settle(port, proc, folder, builds=before["builds"])
+    last = after["last"]
+    search = last.get("search_done") if last.get("search_done", 0) > saved else None
+    if last.get("full"):
+        search = last["finished"]  # a full rebuild writes the index with the pages
+    return {"rebuilt": last["finished"] - saved, "reload": reload_at - saved,
+            "search": None if search is None else search - saved, "written": last["written"]}
+
+
+def _serve_status(port: int, proc, folder: Path, timeout: float = 10) -> dict:
+    import http.client
+    import json
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise BenchError(failure("serve", proc.returncode, (folder / "serve.log").read_text(errors="replace")))
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            connection.request("GET", "/__live/status")
+            return json.loads(connection.getresponse().read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise BenchError(f"serve did not answer on port {port}") from None
+            time.sleep(0.1)
+
+
+def _serve_settle(port: int, proc, folder: Path, builds: int = -1, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _serve_status(port, proc, folder)
+        if status["builds"] > builds and not status["busy"]:
+            return status
+        time.sleep(0.02)
+    raise BenchError("serve did not finish a rebuild in time")
+
+
+class _EventStream:
+    """The server's Server-Sent Events, each with the time it arrived, read on a thread."""
+
+    def __init__(self, port: int):
+        import socket
+        import threading
+        self.events: list[tuple[float, str, dict]] = []
+        self.arrived = threading.Condition()
+        self.socket = socket.create_connection(("127.0.0.1", port))
+        self.socket.sendall(b"GET /__live/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        import json
+        name = None
+        for line in self.socket.makefile("rb"):
+            text = line.decode("utf-8").rstrip("\r\n")
+            if text.startswith("event: "):
+                name = text[7:]
+            elif text.startswith("data: ") and name:
+                with self.arrived:
+                    self.events.append((time.time(), name, json.loads(text[6:])))
+                    self.arrived.notify_all()
+
+    def wait_for(self, name: str, test, timeout: float) -> float:
+        with self.arrived:
+            found = self.arrived.wait_for(lambda: next((t for t, n, d in self.events if n == name and test(d)), None),
+                                          timeout)
+        if found is None:
+            raise BenchError(f"no {name} event within {timeout} s")
+        return found
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def _idle_cpu(pid: int, seconds: float) -> float:
+    """CPU time of the process (all its threads) over `seconds` of idleness, in % of one core."""
+    def used() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    time.sleep(1)
+    before, start = used(), time.perf_counter()
+    time.sleep(seconds)
+    return 100 * (used() - before) / (time.perf_counter() - start)
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 if __name__ == "__main__":

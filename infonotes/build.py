@@ -16,14 +16,14 @@ from functools import partial
 from pathlib import Path
 
 from .catalog import Catalog, load_catalog
-from .check import check_ids, check_source
+from .check import check_former_ids, check_ids, check_source
 from .config import Config
-from .load import display_path, find_note_files, read_source
+from .load import display_path, find_note_files, note_id, read_source
 from .markdown import make_markdown
-from .model import Note, build_model
+from .model import Note, SiteModel, build_model
 from .parallel import map_slices
 from .problems import InputError, Problem
-from .render import NotePages, SitePages, plan_pages
+from .render import NotePages, Offline, SitePages, plan_pages
 from .search import plain_text, search_files
 from .urls import Links, note_path
 from .write import Staging, refuse_collisions
@@ -49,28 +49,37 @@ class BuildResult:
     files: int
     bytes: int
     timings: Timings
+    model: SiteModel | None = None
+    """What was built: `serve` keeps it to rebuild only what a change touches."""
+    checked: tuple[Note, ...] = ()
+    """Every checked note, drafts included, as the model holds them (no HTML body)."""
 
 
 def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Path | None = None,
-               drafts: bool = False, workers: int | None = None, links: Links | None = None) -> BuildResult:
-    """Check everything, then write the whole site; raise InputError on any problem."""
+               drafts: bool = False, workers: int | None = None, links: Links | None = None,
+               offline: Offline | None = None) -> BuildResult:
+    """Check everything, then write the whole site; raise InputError on any problem.
+
+    `links` and `offline` make an offline copy (the bundle): relative links that name
+    their files, and a footer that says what the copy is.
+    """
     timings = Timings()
     links = links or Links(config.base_url, config.base_path)
     catalog = timings.run("catalogs", load_catalog, config.data_dir, display_path(config.data_dir))
     files = timings.run("find", notes_in, notes_dir or config.notes_dir)
-    note_pages = timings.run("templates", NotePages, config, links)
+    note_pages = timings.run("templates", NotePages, config, links, offline)
     with Staging(output_dir or config.output_dir) as staging:
         write_note_page = partial(_write_note_page, staging, note_pages, drafts)
         notes, sizes = timings.run("notes", load_notes_from, files, catalog, workers, write_note_page)
         model = timings.run("model", build_model, notes, catalog, drafts)
-        sizes += timings.run("search", _write_search_files, staging, model, workers)
-        site_pages = SitePages(config, links, model)
+        sizes += timings.run("search", _write_search_files, staging, model)
+        site_pages = SitePages(config, links, model, offline)
         plans = plan_pages(model)
         refuse_collisions([p.path for p in plans] + [note_path(n.id) for n in model.notes])
         sizes += timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
         sizes += timings.run("assets", _copy_assets, staging, config.theme_dir)
         timings.run("publish", staging.publish)
-    return BuildResult(len(model.notes), len(sizes), sum(sizes), timings)
+    return BuildResult(len(model.notes), len(sizes), sum(sizes), timings, model, tuple(notes))
 
 
 def notes_in(notes_dir: Path) -> list[Path]:
@@ -83,19 +92,21 @@ def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = N
                     write_page=None) -> tuple[list[Note], list[int]]:
     """Read, check and render every note in parallel; every problem of every file at once.
 
-    With `write_page`, each good note's page is written by the worker that read it, and
+    With `write_page`, each good note's page (and what else depends on the note alone: its
+    citation files) is written by the worker that read it, `write_page` giving the size of
+    each file it wrote; and
     the note comes back without its HTML body (the pages that list notes never need it)
     but with its plain text (for the search index).
     """
     problems = check_ids(files)
     results = map_slices(partial(_read_and_check, catalog, write_page), files, workers)
     notes, sizes = [], []
-    for note, found, size in results:
+    for note, found, written in results:
         problems += found
         if note is not None:
             notes.append(note)
-        if size:
-            sizes.append(size)
+        sizes += written
+    problems += check_former_ids({note_id(p): display_path(p) for p in files}, notes)
     if problems:
         raise InputError(problems)
     return notes, sizes
@@ -108,26 +119,27 @@ def _read_and_check(catalog: Catalog, write_page, files: list[Path]) -> list:
         try:
             source = read_source(path, display_path(path))
         except InputError as error:
-            results.append((None, error.problems, 0))
+            results.append((None, error.problems, []))
             continue
         note, problems = check_source(source, catalog, markdown.render(source.body))
-        size = 0
+        written = []
         if note is not None and write_page is not None:
-            size = write_page(note)
+            written = write_page(note)
             note = dataclasses.replace(note, body_html="", body_text=plain_text(note.body_html))
-        results.append((note, problems, size))
+        results.append((note, problems, written))
     return results
 
 
-def _write_note_page(staging: Staging, pages: NotePages, drafts: bool, note: Note) -> int:
+def _write_note_page(staging: Staging, pages: NotePages, drafts: bool, note: Note) -> list[int]:
+    """The note's page and its citation files; the size of each."""
     if note.draft and not drafts:
-        return 0
-    return staging.write(note_path(note.id), pages.render(note))
+        return []
+    return [staging.write(path, data) for path, data in pages.files(note)]
 
 
-def _write_search_files(staging: Staging, model, workers: int | None) -> list[int]:
+def _write_search_files(staging: Staging, model) -> list[int]:
     """search/index.js and search/store.js, the search page's data."""
-    return [staging.write(path, data) for path, data in search_files(model, workers).items()]
+    return [staging.write(path, data) for path, data in search_files(model).items()]
 
 
 def _copy_assets(staging: Staging, theme_dir: Path) -> list[int]:

@@ -28,7 +28,11 @@ class State:
     iso2: str = field(compare=False)
     region: str = field(compare=False)
     aliases: tuple[str, ...] = field(compare=False, default=())
+    """Every other name a note may use, former names included."""
     observer: bool = field(compare=False, default=False)
+    former_names: tuple[str, ...] = field(compare=False, default=())
+    """Names the State had before (Swaziland): notes may use them, and the page
+    address each one gives redirects to the State's page."""
 
     @property
     def label(self) -> str:
@@ -42,6 +46,9 @@ class Organization:
     name: str = field(compare=False)
     kind: str = field(compare=False)
     aliases: tuple[str, ...] = field(compare=False, default=())
+    """Every other name a note may use, former names included."""
+    former_names: tuple[str, ...] = field(compare=False, default=())
+    """Acronyms and names the organization had before a rename or merger (OAU)."""
 
     @property
     def label(self) -> str:
@@ -170,6 +177,8 @@ def load_catalog(data_dir: Path, shown: str | None = None) -> Catalog:
     organization_index = _index(problems, reader, [(o, [o.acronym, o.name, *o.aliases]) for o in organizations])
     _refuse_shared_names(problems, reader, state_index, organization_index)
     _refuse_slug_collisions(problems, reader, [*states, *organizations, *documents])
+    _refuse_former_slug_collisions(reader, states)
+    _refuse_former_slug_collisions(reader, organizations)
     if problems:
         raise InputError(problems)
     return Catalog(states, organizations, documents, state_index, organization_index,
@@ -272,14 +281,23 @@ def _state(f: _Fields) -> State | None:
     name, iso3, iso2, region = f.text("name"), f.text("iso3"), f.text("iso2"), f.text("region")
     if region and region not in REGIONS:
         f.fail(f"unknown region '{region}'{did_you_mean(close_matches(region, {name_key(r): r for r in REGIONS}))}")
-    return State(slugify(name), name, iso3.upper(), iso2.upper(), region, f.texts("aliases"), f.flag("observer"))
+    former = f.texts("former_names")
+    return State(slugify(name), name, iso3.upper(), iso2.upper(), region, _with_former(f.texts("aliases"), former),
+                 f.flag("observer"), former)
 
 
 def _organization(f: _Fields) -> Organization | None:
     acronym, name, kind = f.text("acronym"), f.text("name"), f.text("kind")
     if kind and kind not in ORGANIZATION_KINDS:
         f.fail(f"unknown kind '{kind}'; use one of {', '.join(ORGANIZATION_KINDS)}")
-    return Organization(slugify(acronym), acronym, name, kind, f.texts("aliases"))
+    former = f.texts("former_names")
+    return Organization(slugify(acronym), acronym, name, kind, _with_former(f.texts("aliases"), former), former)
+
+
+def _with_former(aliases: tuple[str, ...], former: tuple[str, ...]) -> tuple[str, ...]:
+    # A former name is read in notes (and found by search) like any alias: keeping it in
+    # `aliases` means every reader of the names needs no second list.
+    return aliases + tuple(name for name in former if name not in aliases)
 
 
 def _document(f: _Fields) -> Document | None:
@@ -325,3 +343,23 @@ def _refuse_slug_collisions(problems, reader, entities) -> None:
             reader.problem(entity, f"'{entity.label}' gets the same web address ('{entity.slug}') "
                                    f"as '{seen[key].label}'; rename one of them")
         seen[key] = entity
+
+
+def former_slugs(entity) -> list[str]:
+    """The page addresses (slugs) of an entity's former names that differ from its own."""
+    return list(dict.fromkeys(s for s in (slugify(n) for n in entity.former_names) if s and s != entity.slug))
+
+
+def _refuse_former_slug_collisions(reader, entities) -> None:
+    # A former name's address becomes a redirect page: it must not be another entry's page
+    # or another entry's redirect.
+    owners = {e.slug: e for e in entities}
+    for entity in entities:
+        for slug in former_slugs(entity):
+            other = owners.get(slug)
+            if other is not None and other != entity:
+                what = "page" if other.slug == slug else "former name's address"
+                reader.problem(entity, f"a former name of {entity.label} gets the address '{slug}', "
+                                       f"which is {other.label}'s {what}; a former address may "
+                                       "lead to one entry only")
+            owners.setdefault(slug, entity)

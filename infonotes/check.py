@@ -20,6 +20,8 @@ from .text import close_matches, name_key, slugify
 
 FIELDS = ("title", "date", "end", "city", "country", "format", "kind", "organizers",
           "states", "organizations", "paragraphs", "summary", "draft")
+LATER_FIELDS = ("former_ids",)
+"""Fields a note gets only after it was published (a rename), which `new` does not write."""
 REQUIRED = ("title", "date")
 # What contributors write instead of our field names; difflib catches the typos.
 FIELD_SYNONYMS = {
@@ -31,6 +33,7 @@ FIELD_SYNONYMS = {
     "end_date": "end", "until": "end", "to": "end", "paragraph": "paragraphs", "refs": "paragraphs",
     "references": "paragraphs", "resolutions": "paragraphs", "type": "kind", "name": "title",
     "description": "summary", "abstract": "summary", "mode": "format",
+    "former_id": "former_ids", "old_ids": "former_ids", "aliases": "former_ids", "redirect_from": "former_ids",
 }
 _ID = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -68,6 +71,27 @@ def check_ids(paths: list[Path]) -> list[Problem]:
             problems.append(Problem(shown, 1, (
                 f"another note has the same id '{id_}' ({others}); a note's id is its file "
                 "name without extension and must be unique: rename or remove one of them")))
+    return problems
+
+
+def check_former_ids(ids: dict[str, str], notes) -> list[Problem]:
+    """A former id may not be a current id (`ids`: id -> file, drafts included) nor
+    another note's former id: each old address redirects to one note."""
+    problems = []
+    claimed: dict[str, str] = {}
+    for note in sorted(notes, key=lambda n: n.source):
+        for former, line in zip(note.former_ids, note.former_id_lines):
+            if former in ids:
+                problems.append(Problem(note.source, line, (
+                    f"'{former}' in 'former_ids' is the id of a current note ({ids[former]}); "
+                    "a former id is an address that no note has any more: remove it here, or "
+                    "rename that note")))
+            elif former in claimed:
+                problems.append(Problem(note.source, line, (
+                    f"'{former}' is also a former id of {claimed[former]}; an old address can "
+                    "redirect to one note only: keep it in one of the two notes")))
+            else:
+                claimed[former] = note.source
     return problems
 
 
@@ -129,16 +153,41 @@ class _Checker:
             summary=self._text(front, "summary"),
             draft=self._flag(front, "draft"),
             body_html=body_html,
+            **self._former_ids(front),
         )
         return (None if self.problems else note), self.problems
 
+    def _former_ids(self, front) -> dict:
+        """The ids the note had before a rename: each must be a well-formed id, not its own."""
+        value = front.get("former_ids")
+        if value is None or _is_empty(value):
+            return {}
+        items = value.items if isinstance(value, yamlnodes.Sequence) else (value,)
+        found: dict[str, int] = {}
+        for item in items:
+            if not isinstance(item, yamlnodes.Scalar) or _is_empty(item):
+                self.problem(item.line, "each item of 'former_ids' must be one former id, the old "
+                                        "file name without '.md'")
+                continue
+            former = item.text.strip().removesuffix(".md").removesuffix(".markdown")
+            if not _ID.match(former):
+                self.problem(item.line, f"'{item.text}' in 'former_ids' is not a note id; write the "
+                                        "old file name without '.md', like '2023-03-07-regional-workshop'")
+            elif former == self.source.id:
+                self.problem(item.line, f"'{former}' in 'former_ids' is this note's own id; list only "
+                                        "the ids the note had before it was renamed")
+            elif former not in found:
+                found[former] = item.line
+        return {"former_ids": tuple(found), "former_id_lines": tuple(found.values())}
+
     def _unknown_fields(self, front: yamlnodes.Mapping) -> None:
+        known = FIELDS + LATER_FIELDS
         for key, _ in front.items:
-            if key.text in FIELDS:
+            if key.text in known:
                 continue
             guess = FIELD_SYNONYMS.get(name_key(key.text)) or next(iter(
-                close_matches(key.text, {f: f for f in FIELDS}, 1)), None)
-            hint = f" (did you mean '{guess}:'?)" if guess else f"; the fields are: {', '.join(FIELDS)}"
+                close_matches(key.text, {f: f for f in known}, 1)), None)
+            hint = f" (did you mean '{guess}:'?)" if guess else f"; the fields are: {', '.join(known)}"
             self.problem(key.line, f"unknown field '{key.text}'{hint}")
 
     def _text(self, front, key: str) -> str:

@@ -12,10 +12,11 @@ from functools import partial
 from pathlib import Path
 
 from .catalog import Catalog, load_catalog
-from .check import check_ids, check_with_warnings
+from .check import check_former_ids, check_ids, check_with_warnings
 from .config import Config
 from .fix import Fix, apply_fixes, plan_fixes
-from .load import display_path, find_note_files, read_source
+from .load import display_path, find_note_files, note_id, read_source
+from .model import build_model
 from .parallel import map_slices
 from .problems import WARNING, InputError, Problem
 
@@ -44,8 +45,13 @@ class CheckResult:
 
 
 def check_archive(config: Config, paths: list[Path] | None = None, *, fix: bool = False,
-                  workers: int | None = None) -> CheckResult:
-    """Check the catalogs and the notes under `paths` (default: the notes folder)."""
+                  workers: int | None = None, published: str | None = None) -> CheckResult:
+    """Check the catalogs and the notes under `paths` (default: the notes folder).
+
+    The whole archive (no `paths`) is also compared with the list of addresses of the
+    published site: `published` (a file or URL), else the settings' published-urls.txt
+    when it exists; an address the archive would lose is an error.
+    """
     problems: list[Problem] = []
     catalog = None
     try:
@@ -61,16 +67,40 @@ def check_archive(config: Config, paths: list[Path] | None = None, *, fix: bool 
     results = map_slices(partial(_check_files, catalog, fix), files, workers)
     fixes: list[Fix] = []
     by_file: dict[Path, list[Problem]] = {}
-    for path, (found, planned) in zip(files, results):
+    notes = {}
+    for path, (found, planned, note) in zip(files, results):
         by_file[path] = found
         fixes += planned
+        notes[path] = note
     if fixes:
         fixes = _write_fixes(files, fixes)
         for path in _paths_of(files, fixes):  # check again what was rewritten
-            by_file[path] = _check_files(catalog, False, [path])[0][0]
+            by_file[path], _, notes[path] = _check_files(catalog, False, [path])[0]
     for found in by_file.values():
         problems += found
+    good = [note for note in notes.values() if note is not None]
+    problems += check_former_ids({note_id(path): display_path(path) for path in files}, good)
+    # Which addresses the site will have is known only from the whole archive, free of errors.
+    source = published or (str(config.published_urls) if config.published_urls.is_file() else None)
+    if source and not paths and not any(p.is_error for p in problems):
+        problems += _dropped_addresses(source, good, catalog, config.retired_urls)
     return CheckResult(sorted(set(problems)), checked, True, fixes)
+
+
+def _dropped_addresses(source: str, notes, catalog: Catalog, retired_file: Path) -> list[Problem]:
+    """Errors for the published addresses the archive would lose, but those retired on
+    purpose (listed in `retired_file`)."""
+    from .permalinks import dropped_addresses, read_published  # imports the renderer
+    shown = source if "://" in source else display_path(Path(source))
+    found, problems = read_published(source, shown)
+    retired = set()
+    if retired_file.is_file():
+        listed, more = read_published(str(retired_file), display_path(retired_file))
+        problems += more
+        retired = {address for _, address in listed.addresses} if listed else set()
+    if found is not None:
+        problems += dropped_addresses(found, build_model(notes, catalog), retired)
+    return problems
 
 
 def _note_files(paths: list[Path], default: bool) -> tuple[list[Path], list[Problem]]:
@@ -89,17 +119,17 @@ def _note_files(paths: list[Path], default: bool) -> tuple[list[Path], list[Prob
 
 
 def _check_files(catalog: Catalog, fix: bool, files: list[Path]) -> list:
-    """For each file: (its errors and warnings, the fixes it needs)."""
+    """For each file: (its errors and warnings, the fixes it needs, the note or None)."""
     results = []
     for path in files:
         shown = display_path(path)
         try:
             source = read_source(path, shown)
         except InputError as error:
-            results.append((error.problems, []))
+            results.append((error.problems, [], None))
             continue
-        _, found = check_with_warnings(source, catalog)
-        results.append((found, plan_fixes(path, shown, catalog) if fix else []))
+        note, found = check_with_warnings(source, catalog)
+        results.append((found, plan_fixes(path, shown, catalog) if fix else [], note))
     return results
 
 

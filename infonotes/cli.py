@@ -50,14 +50,28 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true",
                        help="rewrite aliases as canonical names and paragraph references in their "
                             "canonical form, in place; then check")
+    check.add_argument("--published", metavar="FILE|URL",
+                       help="the published site's list of addresses (its /data/urls.txt, a file or "
+                            "a URL) that the whole archive must keep (default: published-urls.txt beside "
+                            "site.toml, when it exists)")
     check.set_defaults(command=_check)
 
-    serve = commands.add_parser("serve", help="build into a folder of its own and serve it locally")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve = commands.add_parser("serve", help="build into a folder of its own, serve it locally, rebuild "
+                                              "what changed and reload the browser")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, "
+                                                           "this machine only)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--notes", type=Path)
     serve.add_argument("--drafts", action="store_true")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
     serve.set_defaults(command=_serve)
+
+    bundle = commands.add_parser("bundle", help="the offline bundle: the whole archive, search included, "
+                                                "in one zip that opens from the file system")
+    bundle.add_argument("--out", metavar="FILE.zip", help="where to write the zip, or a folder to put it "
+                                                          "in (default: TITLE-NEWEST-NOTE-DATE.zip here)")
+    bundle.add_argument("--notes", type=Path, metavar="DIR", help="notes folder (default from site.toml: notes/)")
+    bundle.set_defaults(command=_bundle)
 
     new = commands.add_parser("new", help="write a new note from the template, in the right folder")
     new.add_argument("title")
@@ -111,7 +125,7 @@ def _with_base_url(config, base_url: str):
 def _check(args) -> int:
     from .checkrun import check_archive
     from .report import fixed, fixed_summary, print_report
-    result = check_archive(_config(args), args.paths or None, fix=args.fix)
+    result = check_archive(_config(args), args.paths or None, fix=args.fix, published=args.published)
     for fix in result.fixes:
         print(fixed(fix))
     if args.fix:
@@ -123,7 +137,17 @@ def _check(args) -> int:
 
 def _serve(args) -> int:
     from .serve import serve
-    return serve(_config(args), host=args.host, port=args.port, notes_dir=args.notes, drafts=args.drafts)
+    return serve(args.config, host=args.host, port=args.port, notes_dir=args.notes, drafts=args.drafts,
+                 open_browser=args.open)
+
+
+def _bundle(args) -> int:
+    from .bundle import make_bundle
+    result = make_bundle(_config(args), out=args.out, notes_dir=args.notes)
+    print(f"bundled {result.notes:,} notes ({result.files:,} files) [{result.timings}]")
+    print(f"{result.path}: {result.size / 1e6:.1f} MB ({result.size:,} bytes)")
+    print(f"sha256 {result.sha256}")
+    return 0
 
 
 def _new(args) -> int:

@@ -23,6 +23,15 @@ class Config:
     output_dir: Path
     latest_count: int = 10
     feed_size: int = 20
+    published_urls: Path = Path("published-urls.txt")
+    """The addresses of the last published site (its /data/urls.txt), which `check`
+    refuses to lose; nothing is compared while the file does not exist."""
+    retired_urls: Path = Path("retired-urls.txt")
+    """Published addresses that were removed on purpose: `check` lets them go."""
+    author: str = ""
+    """Who wrote the notes, as citations name it (one corporate name); default: the title."""
+    publisher: str = ""
+    """Who publishes them, for citations; default: the title."""
 
     @property
     def base_path(self) -> str:
@@ -58,6 +67,10 @@ def load_config(path: Path) -> Config:
         output_dir=root / paths.get("output", "public"),
         latest_count=int(raw.get("latest_count", 10)),
         feed_size=int(raw.get("feed_size", 20)),
+        published_urls=root / paths.get("published", "published-urls.txt"),
+        retired_urls=root / paths.get("retired", "retired-urls.txt"),
+        author=str(raw.get("author") or raw.get("title", "Information notes")),
+        publisher=str(raw.get("publisher") or raw.get("title", "Information notes")),
     )
 
 

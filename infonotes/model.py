@@ -6,12 +6,16 @@ reads it and never changes it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+import heapq
+from itertools import chain
 from dataclasses import dataclass, field
 
 from .catalog import REGIONS, Catalog, Document, Organization, Paragraph, State, paragraph
 
 FORMATS = ("in-person", "hybrid", "virtual")
+RELATED_GROUPS = ("state", "organization", "paragraph")
+"""The groups of terms whose co-occurrence term pages chart (a whole document counts as a paragraph)."""
 STATE_ROLES = ("host", "organizer", "participant")
 ORGANIZATION_ROLES = ("organizer", "participant")
 
@@ -39,6 +43,10 @@ class Note:
     body_html: str
     body_text: str = ""
     """The body as plain text, for the search index: kept once the note's page is written."""
+    former_ids: tuple[str, ...] = ()
+    """Ids the note had before it was renamed, oldest first: each old address redirects here."""
+    former_id_lines: tuple[int, ...] = ()
+    """The file line of each former id, for messages."""
 
     @property
     def year(self) -> int:
@@ -82,6 +90,29 @@ class SiteModel:
     documents: tuple[Term, ...]
     paragraphs: tuple[Term, ...]
     catalog: Catalog = field(repr=False)
+    keys_of_note: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, repr=False)
+    """Note id -> the keys ('state:japan') of the terms it names, one tuple per group of
+    RELATED_GROUPS: made once per build, so that counting what appears with a term is a
+    C-level Counter over that term's notes."""
+    terms_by_key: dict[str, Term] = field(default_factory=dict, repr=False)
+
+    def related(self, term: Term, groups: tuple[str, ...], top: int) -> dict[str, list[tuple[Term, int]]]:
+        """For each group ('state', 'organization', 'paragraph'): the `top` terms that the
+        notes of `term` name most often, with how many of its notes name them (ties by
+        label), `term` itself left out. The work is proportional to the names in the
+        term's own notes, never to the whole archive."""
+        own = term_key(term.kind, term.slug)
+        found = {}
+        for group in groups:
+            index = RELATED_GROUPS.index(group)
+            counts = Counter(chain.from_iterable(self.keys_of_note[n.id][index] for n in term.notes))
+            counts.pop(own, None)
+            if len(counts) > top:  # only what can make the top needs its label for the tie-break
+                floor = heapq.nlargest(top, counts.values())[-1]
+                counts = {key: count for key, count in counts.items() if count >= floor}
+            pairs = [(self.terms_by_key[key], count) for key, count in counts.items()]
+            found[group] = sorted(pairs, key=most_first)[:top]
+        return found
 
     def states_by_region(self) -> list[tuple[str, list[Term]]]:
         groups = defaultdict(list)
@@ -96,15 +127,51 @@ class SiteModel:
 def build_model(notes, catalog: Catalog, drafts: bool = False) -> SiteModel:
     """Group the notes into the taxonomies that get pages; only terms with notes appear."""
     published = tuple(newest_first(n for n in notes if drafts or not n.draft))
+    states = _state_terms(published, catalog)
+    organizations = _organization_terms(published, catalog)
+    documents = _document_terms(published, catalog)
+    paragraphs = _paragraph_terms(published, catalog)
     return SiteModel(
         notes=published,
         years=_year_terms(published),
-        states=_state_terms(published, catalog),
-        organizations=_organization_terms(published, catalog),
-        documents=_document_terms(published, catalog),
-        paragraphs=_paragraph_terms(published, catalog),
+        states=states,
+        organizations=organizations,
+        documents=documents,
+        paragraphs=paragraphs,
         catalog=catalog,
+        keys_of_note={note.id: note_term_keys(note) for note in published},
+        terms_by_key={term_key(t.kind, t.slug): t for terms in (states, organizations, documents, paragraphs)
+                      for t in terms},
     )
+
+
+def term_key(kind: str, slug: str) -> str:
+    # Strings, not (kind, entity) pairs: they hash fast, and counting pairs is the hot loop.
+    return f"{kind}:{slug}"
+
+
+def note_term_keys(note: Note) -> tuple[tuple[str, ...], ...]:
+    """The keys of the States, organizations and paragraphs a note names, in any role,
+    once each (one tuple per group of RELATED_GROUPS); a reference to a whole document
+    counts as the document."""
+    states = tuple(dict.fromkeys(term_key("state", s.slug) for s in _note_states(note)))
+    organizations = tuple(dict.fromkeys(term_key("organization", o.slug) for o in _note_organizations(note)))
+    paragraphs = tuple(dict.fromkeys(term_key("paragraph" if p.number is not None else "document", p.slug)
+                                     for p in note.paragraphs))
+    return states, organizations, paragraphs
+
+
+def _note_states(note: Note):
+    return (state for state, _ in _state_roles(note))
+
+
+def _note_organizations(note: Note):
+    return (organization for organization, _ in _organization_roles(note))
+
+
+def most_first(pair: tuple[Term, int]):
+    term, count = pair
+    return -count, term.label.casefold(), term.slug
 
 
 def _year_terms(notes) -> tuple[Term, ...]:

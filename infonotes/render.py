@@ -9,21 +9,29 @@ Two renderers share one set of templates:
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from . import views
+from . import charts, cite, opendata, views
+from .catalog import former_slugs
 from .config import Config
 from .model import Note, SiteModel, Term
 from .problems import InputError, Problem
-from .urls import Links, note_path, term_path
+from .urls import Links, citation_path, note_path, term_path
 
 STYLESHEET = "assets/style.css"
+URLS_PATH = "data/urls.txt"
 NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
        ("Paragraphs", "paragraphs/"))
+# The citation files beside each note page: (extension, link text, media type, writer).
+CITATION_FILES = (("bib", "BibTeX", "application/x-bibtex", cite.bibtex),
+                  ("ris", "RIS", "application/x-research-info-systems", cite.ris),
+                  ("json", "CSL-JSON", "application/vnd.citationstyles.csl+json", cite.csl_json))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,18 @@ class PagePlan:
     """Which SitePages method makes it."""
     subject: object = None
     """The term the page is about, if any."""
+
+
+@dataclass(frozen=True)
+class Offline:
+    """What the footer of an offline copy (the bundle) says, on every page."""
+
+    site_url: str
+    """The published archive, which the copy links to."""
+    as_of: Markup
+    """The newest note's date, as HTML. Note pages are made as soon as their note is
+    read, before that date is known, so the bundle passes a placeholder here and puts the
+    date in when it packs the pages."""
 
 
 def plan_pages(model: SiteModel) -> list[PagePlan]:
@@ -49,13 +69,53 @@ def plan_pages(model: SiteModel) -> list[PagePlan]:
         PagePlan("feed.xml", "feed"),
         PagePlan("sitemap.xml", "sitemap"),
         PagePlan("robots.txt", "robots"),
+        PagePlan(opendata.DATA_PAGE, "data"),
     ]
+    plans += [PagePlan(f.path, f.kind) for f in opendata.DATA_FILES]
     plans += [PagePlan(term_path("year", t.slug), "year", t) for t in model.years]
     for terms in (model.states, model.organizations, model.documents, model.paragraphs):
         for term in terms:
             plans.append(PagePlan(term_path(term.kind, term.slug), "term", term))
             plans.append(PagePlan(term_path(term.kind, term.slug) + "feed.xml", "feed", term))
+            plans.append(PagePlan(term_path(term.kind, term.slug) + opendata.TERM_CSV, "term_csv", term))
+    plans.append(PagePlan(URLS_PATH, "urls"))
+    plans += former_address_plans(model, plans)
     return plans
+
+
+REDIRECT_KINDS = ("note_redirect", "term_redirect")
+
+
+def former_address_plans(model: SiteModel, plans: list[PagePlan]) -> list[PagePlan]:
+    """The pages at the addresses a renamed note or term had, so that none dies.
+
+    A note's former id gets a redirect page ("note_redirect", the note as subject). A
+    State or organization's former name gets a redirect at its old page address
+    ("term_redirect", the term as subject), and a copy of every other file of the term
+    (feed, table) at its old address, since feed readers and scripts follow no redirect
+    page.
+    """
+    found = [PagePlan(note_path(former), "note_redirect", note)
+             for note in model.notes for former in note.former_ids]
+    files_of: dict[tuple[str, str], list[PagePlan]] = {}
+    for plan in plans:
+        if isinstance(plan.subject, Term) and plan.kind != "term":
+            files_of.setdefault((plan.subject.kind, plan.subject.slug), []).append(plan)
+    for term in (*model.states, *model.organizations):
+        page = term_path(term.kind, term.slug)
+        for slug in former_slugs(term.entity):
+            old_page = term_path(term.kind, slug)
+            found.append(PagePlan(old_page, "term_redirect", term))
+            found += [PagePlan(old_page + plan.path[len(page):], plan.kind, term)
+                      for plan in files_of.get((term.kind, term.slug), ())]
+    return found
+
+
+def site_addresses(model: SiteModel) -> list[str]:
+    """Every address the site publishes, pages, files and redirects, as '/states/japan/':
+    the list written to /data/urls.txt, which `check` compares with the published site's."""
+    paths = [p.path for p in plan_pages(model)] + [note_path(n.id) for n in model.notes]
+    return sorted("/" + path for path in paths)
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -77,9 +137,10 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 class _Pages:
     """What every page shares: the environment, the links, the frame around the content."""
 
-    def __init__(self, config: Config, links: Links):
+    def __init__(self, config: Config, links: Links, offline: Offline | None = None):
         self.config = config
         self.links = links
+        self.offline = offline
         self.env = make_environment(config.templates_dir)
         self._compile_templates()
 
@@ -105,7 +166,7 @@ class _Pages:
             raise InputError([problem]) from None
 
     def _page(self, template: str, here: str, title: str, *, crumbs=(), feed=None,
-              description: str = "", **context) -> bytes:
+              description: str = "", canonical: str | None = None, **context) -> bytes:
         def url(to_path: str) -> str:
             return self.links.href(here, to_path)
 
@@ -114,10 +175,11 @@ class _Pages:
             site=self.config,
             page={"path": here, "title": title, "crumbs": crumbs, "feed": feed,
                   "description": description or self.config.description,
-                  "canonical": self.links.absolute(here)},
+                  "canonical": self.links.absolute(here if canonical is None else canonical)},
             url=url,
             stylesheet=url(STYLESHEET),
             nav=NAV,
+            offline=self.offline,
             **context,
         )
 
@@ -125,14 +187,24 @@ class _Pages:
 class NotePages(_Pages):
     """A note's page, from the note alone."""
 
-    def __init__(self, config: Config, links: Links):
-        super().__init__(config, links)
+    def __init__(self, config: Config, links: Links, offline: Offline | None = None):
+        super().__init__(config, links, offline)
         # The same States and organizations are linked from thousands of note pages:
         # render each link once (per folder depth, for relative links).
         self._link_items: dict[tuple, Markup] = {}
 
-    def render(self, note: Note) -> bytes:
+    def files(self, note: Note) -> list[tuple[str, bytes]]:
+        """(address, bytes) of everything that depends on the note alone: its page, and the
+        BibTeX, RIS and CSL-JSON files its "Cite this note" block links to."""
+        fields = self.citation_fields(note)
+        files = [(note_path(note.id), self.render(note, fields))]
+        files += [(citation_path(note.id, extension), write(fields))
+                  for extension, _, _, write in CITATION_FILES]
+        return files
+
+    def render(self, note: Note, fields: cite.CitationFields | None = None) -> bytes:
         here = note_path(note.id)
+        fields = fields or self.citation_fields(note)
         return self._page(
             "note.html", here, note.title, note=note,
             description=note.summary or f"Information note on {note.title}.",
@@ -142,7 +214,10 @@ class NotePages(_Pages):
             states=[self._link_item(s, here) for s in note.states],
             organizations=[self._link_item(o, here) for o in note.organizations],
             paragraphs=[self._link_item(p, here) for p in note.paragraphs],
-            citation=self.citation(note),
+            citation=cite.plain_text(fields),
+            citation_meta=cite.meta_tags(fields),
+            citation_files=[(label, self.links.href(here, citation_path(note.id, extension)), media_type)
+                            for extension, label, media_type, _ in CITATION_FILES],
         )
 
     def _link_item(self, entity, here: str) -> Markup:
@@ -154,20 +229,35 @@ class NotePages(_Pages):
             item = self._link_items[key] = Markup(html.strip())
         return item
 
+    def citation_fields(self, note: Note) -> cite.CitationFields:
+        config = self.config
+        return cite.citation_fields(note, url=self.links.absolute(note_path(note.id)), author=config.author,
+                                    publisher=config.publisher, collection=config.title,
+                                    language=config.language)
+
     def citation(self, note: Note) -> str:
-        return (f"{self.config.title}. \u201c{note.title}\u201d. Information note, "
-                f"{views.date_range(note.date, note.end)}. {self.links.absolute(note_path(note.id))}")
+        """The plain-text citation of the "Cite this note" block."""
+        return cite.plain_text(self.citation_fields(note))
 
 
 class SitePages(_Pages):
     """Every page but the note pages, from the model."""
 
-    def __init__(self, config: Config, links: Links, model: SiteModel):
-        super().__init__(config, links)
+    def __init__(self, config: Config, links: Links, model: SiteModel, offline: Offline | None = None):
+        super().__init__(config, links, offline)
         self.model = model
         # A note's list entry looks the same on every page at the same depth, and the
         # big term pages repeat it thousands of times: render each entry once.
         self._entries: dict[tuple, Markup] = {}
+
+    def for_model(self, model: SiteModel, changed_ids) -> "SitePages":
+        """The same renderer over a new model, for `serve`'s incremental rebuilds: the
+        templates stay compiled, and the cached list entries stay, but those of the notes
+        whose id is in `changed_ids` (their title, date or venue may differ now)."""
+        pages = copy.copy(self)
+        pages.model = model
+        pages._entries = {key: entry for key, entry in self._entries.items() if key[1] not in changed_ids}
+        return pages
 
     def render(self, plan: PagePlan) -> bytes:
         return getattr(self, f"_{plan.kind}")(plan)
@@ -209,7 +299,7 @@ class SitePages(_Pages):
             counts={"notes": len(model.notes), "states": len(model.states),
                     "organizations": len(model.organizations), "paragraphs": len(model.paragraphs),
                     "documents": len(model.documents)},
-            years=model.years,
+            years=model.years, charts=charts.home_charts(model),
         )
 
     def _notes(self, plan):
@@ -224,7 +314,8 @@ class SitePages(_Pages):
 
     def _states(self, plan):
         return self._list_page("states.html", plan, "States", crumbs=[("States", None)],
-                               regions=self.model.states_by_region())
+                               regions=self.model.states_by_region(),
+                               charts=charts.states_index_charts(self.model))
 
     def _organizations(self, plan):
         return self._list_page("organizations.html", plan, "Organizations",
@@ -247,12 +338,34 @@ class SitePages(_Pages):
         extra = {}
         if term.kind == "document":
             extra["paragraph_terms"] = self.model.paragraphs_of(term.entity)
+        else:
+            extra["charts"] = charts.term_charts(self.model, term)
         return self._list_page(
             f"{term.kind}.html", plan, views.term_title(term), term=term,
             description=views.describe(term), crumbs=crumbs,
-            feed=(plan.path + "feed.xml", self._feed_title(term)),
+            feed=(plan.path + "feed.xml", self._feed_title(term)), table=plan.path + opendata.TERM_CSV,
             sections=[(role, views.ROLE_HEADINGS[role], notes) for role, notes in term.roles],
             **extra)
+
+    def _note_redirect(self, plan):
+        note: Note = plan.subject
+        return self._redirect(plan.path, note_path(note.id), note.title, "This note")
+
+    def _term_redirect(self, plan):
+        term: Term = plan.subject
+        return self._redirect(plan.path, term_path(term.kind, term.slug), views.term_title(term),
+                              "This page")
+
+    def _redirect(self, here: str, to: str, title: str, what: str) -> bytes:
+        # Canonical link (the new address) for search engines, meta refresh for browsers,
+        # a visible link in the site's frame for everyone else; the refresh and the link
+        # are relative in an offline copy, so that they work from file:// too.
+        return self._page("redirect.html", here, f"Moved: {title}", canonical=to,
+                          description=f"{what} has moved to {self.links.absolute(to)}",
+                          what=what, target_title=title, target=self.links.href(here, to))
+
+    def _urls(self, plan):
+        return "".join(address + "\n" for address in site_addresses(self.model)).encode("utf-8")
 
     def _search(self, plan):
         # The results are made in the browser (assets/search.js) from search/index.js and
@@ -265,6 +378,53 @@ class SitePages(_Pages):
 
     def _not_found(self, plan):
         return self._list_page("404.html", plan, "Page not found", years=self.model.years)
+
+    # --- open data -----------------------------------------------------------------
+
+    def _data(self, plan):
+        return self._page("data.html", plan.path, "Open data", crumbs=[("Open data", None)],
+                          description=f"The {self.config.title} as data: every note in JSON and CSV, "
+                                      "and one table per relation.",
+                          files=opendata.DATA_FILES, note_count=len(self.model.notes),
+                          term_columns=opendata.TERM_COLUMNS, roles_column=opendata.ROLES_COLUMN,
+                          examples=self._term_table_examples(),
+                          separator=opendata.LIST_SEPARATOR)
+
+    def _term_table_examples(self) -> list[tuple[str, str]]:
+        """(title, address of its table) of the first State, organization, document and
+        paragraph, for the /data/ page to show what a term's own table is."""
+        model = self.model
+        firsts = [terms[0] for terms in (model.states, model.organizations, model.documents, model.paragraphs)
+                  if terms]
+        return [(views.term_title(t), term_path(t.kind, t.slug) + opendata.TERM_CSV) for t in firsts]
+
+    def _notes_json(self, plan):
+        return opendata.notes_json(self.model.notes, self.links, self.config.title)
+
+    def _notes_csv(self, plan):
+        return opendata.notes_csv(self.model.notes, partial(opendata.note_row, links=self.links))
+
+    def _note_states_csv(self, plan):
+        return opendata.note_states_csv(self.model.notes)
+
+    def _note_organizations_csv(self, plan):
+        return opendata.note_organizations_csv(self.model.notes)
+
+    def _note_paragraphs_csv(self, plan):
+        return opendata.note_paragraphs_csv(self.model.notes)
+
+    def _term_csv(self, plan):
+        return opendata.term_csv(plan.subject, self._term_record)
+
+    def _term_record(self, note: Note) -> str:
+        # A note's line recurs in the table of every term it names: make it once. It is kept
+        # with the list entries, under the note's id like them, so that whatever drops a
+        # changed note's entries drops its line too.
+        key = ("term table record", note.id)
+        record = self._entries.get(key)
+        if record is None:
+            record = self._entries[key] = opendata.term_record(note, self.links)
+        return record
 
     # --- feeds, sitemap, robots ----------------------------------------------------
 
@@ -293,12 +453,17 @@ class SitePages(_Pages):
         entry = self._entries.get(key)
         if entry is None:
             url = self.links.absolute(note_path(note.id))
-            entry = Markup(self._render("_feed_entry.xml", url, note=note, entry_url=url).decode("utf-8"))
+            # The entry's id is the note's first address, which a rename never changes:
+            # feed readers would show a renamed note as a new one.
+            first = self.links.absolute(note_path(note.former_ids[0])) if note.former_ids else url
+            entry = Markup(self._render("_feed_entry.xml", url, note=note, entry_url=url,
+                                        entry_id=first).decode("utf-8"))
             self._entries[key] = entry
         return entry
 
     def _sitemap(self, plan):
-        paths = [p.path for p in plan_pages(self.model) if p.path.endswith("/") or p.path == ""]
+        paths = [p.path for p in plan_pages(self.model)
+                 if (p.path.endswith("/") or p.path == "") and p.kind not in REDIRECT_KINDS]
         paths += [note_path(n.id) for n in self.model.notes]
         return self._render("sitemap.xml", plan.path,
                             urls=[self.links.absolute(p) for p in sorted(paths)])

@@ -27,6 +27,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILE_NAME = "note.schema.json"
 
 _DATE = r"^\s*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])\s*$"
+_NOTE_ID = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md|\.markdown)?\s*$"
 _SYNTAX = set("^$\\.*+?()[]{}|/")
 _APOSTROPHE_CLASS = "['\u2019\u2018`\u02bc]"
 
@@ -69,6 +70,11 @@ def note_schema(catalog: Catalog) -> dict:
                                 {"type": "string", "pattern": "^\\s*(?:" + "|".join(
                                     _any_case(w) for w in ("true", "yes", "on", "false", "no", "off"))
                                  + ")\\s*$"}]},
+            "former_ids": {"description": ("Ids the note had before it was renamed (old file names "
+                                           "without .md), oldest first: each old address redirects "
+                                           "here. A list, or a single value."),
+                           "anyOf": [{"type": "array", "items": {"$ref": "#/$defs/note_id"}},
+                                     {"$ref": "#/$defs/note_id"}, {"type": "null"}]},
         },
         "$defs": {
             "state": _names("A UN Member or observer State: its UN short name, an alias or its "
@@ -80,6 +86,9 @@ def note_schema(catalog: Catalog) -> dict:
             "organizer": {"description": "A State or an organization.",
                           "anyOf": [{"$ref": "#/$defs/state"}, {"$ref": "#/$defs/organization"}]},
             "paragraph": _paragraphs(catalog),
+            "note_id": {"description": "A note's id: its file name without extension, "
+                                       "YYYY-MM-DD-words-with-hyphens.",
+                        "type": "string", "pattern": _NOTE_ID},
         },
     }
 

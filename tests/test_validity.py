@@ -218,6 +218,17 @@ AXE_RUN = """async () => {
 }"""
 
 PAGE_KINDS = ["home", "note", "state", "organization", "paragraph", "document", "states index", "404"]
+CHART_KINDS = ["home", "state", "organization", "paragraph", "states index"]
+
+
+@pytest.mark.parametrize("site_name", SITES)
+def test_the_pages_axe_checks_include_the_charts(site_name, request):
+    """The axe-core and Nu checks above see the charts: every page kind that has them
+    carries an SVG picture with role="img"."""
+    site: Path = request.getfixturevalue(site_name)
+    for kind in CHART_KINDS:
+        html = pick_pages(site)[kind].read_text(encoding="utf-8")
+        assert '<figure class="chart"' in html and 'role="img"' in html, f"no chart on the {kind} page"
 
 
 @pytest.mark.parametrize("site_name", SITES)

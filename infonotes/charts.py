@@ -1,0 +1,135 @@
+"""Bar charts, drawn at build time as inline SVG: no JavaScript, no chart library.
+
+Pure functions from counts to a `Chart`: the bars with their geometry and the text
+alternative. `templates/_chart.html` draws it (Jinja escapes every label: labels come
+from the catalogs and from contributors), as an SVG picture with `role="img"`, its title
+and a description that gives every number, followed by the same numbers as a table.
+
+The charts of the site:
+
+- home: notes per year;
+- States index: notes per regional group;
+- a State, organization or paragraph page: that term's notes per year, and the terms
+  of the other two kinds that its notes name most often (`SiteModel.related`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .catalog import REGIONS
+from .model import SiteModel, Term
+from .urls import term_path
+
+WIDTH = 640
+ROW = 22
+BAR_HEIGHT = 14
+CHAR_WIDTH = 7.2
+"""An estimate of one character's width at the chart's font size, for the label column."""
+MAX_LABEL_WIDTH = 250
+VALUE_ROOM = 48
+RELATED_TOP = 10
+RELATED_KINDS = {
+    "state": (("organization", "Organizations"), ("paragraph", "Paragraphs")),
+    "organization": (("state", "States"), ("paragraph", "Paragraphs")),
+    "paragraph": (("state", "States"), ("organization", "Organizations")),
+}
+"""For each kind of term page: the kinds of related terms it charts, and their heading."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: int
+    path: str | None
+    """The page of what the bar counts (a year, a State…), linked from the table."""
+    short_label: str
+    """The label as drawn: cut with '…' when too long for the label column."""
+    y: float
+    width: float
+    text_y: float
+    value_x: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    id: str
+    """Unique on its page: the ids of the chart's title and description derive from it."""
+    title: str
+    summary: str
+    """Every number in words: the picture's text alternative."""
+    column: str
+    """The table's heading for the labels: 'Year', 'State', …"""
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_x: float
+    bar_x: float
+    bar_height: int
+
+
+def bar_chart(chart_id: str, title: str, column: str, counts: list[tuple[str, int, str | None]],
+              unit: tuple[str, str] = ("note", "notes")) -> Chart:
+    """A horizontal bar chart of (label, count, page path or None), in the given order."""
+    longest = max((len(label) for label, _, _ in counts), default=0)
+    label_width = min(longest * CHAR_WIDTH + 12, MAX_LABEL_WIDTH)
+    bar_x = label_width
+    room = WIDTH - bar_x - VALUE_ROOM
+    top = max((count for _, count, _ in counts), default=0) or 1
+    bars = []
+    for row, (label, count, path) in enumerate(counts):
+        width = round(room * count / top, 1) if count else 0
+        y = row * ROW + (ROW - BAR_HEIGHT) / 2
+        bars.append(Bar(label, count, path, _shorten(label, label_width - 12), y, width,
+                        row * ROW + ROW / 2 + 4.5, round(bar_x + width + 6, 1)))
+    summary = "; ".join(f"{label}: {count:,} {unit[0] if count == 1 else unit[1]}"
+                        for label, count, _ in counts)
+    return Chart(chart_id, title, f"{summary}." if counts else "None.", column,
+                 tuple(bars), WIDTH, max(len(counts), 1) * ROW, round(label_width - 6, 1), bar_x,
+                 BAR_HEIGHT)
+
+
+def _shorten(label: str, room: float) -> str:
+    fits = max(int(room / CHAR_WIDTH), 4)
+    return label if len(label) <= fits else label[: fits - 1].rstrip() + "\u2026"
+
+
+def year_counts(notes, link: bool = False) -> list[tuple[str, int, str | None]]:
+    """Notes per year, oldest first, with the years between that have none."""
+    counted = Counter(note.year for note in notes)
+    if not counted:
+        return []
+    years = range(min(counted), max(counted) + 1)
+    return [(str(y), counted[y], term_path("year", str(y)) if link and counted[y] else None) for y in years]
+
+
+def home_charts(model: SiteModel) -> list[Chart]:
+    return [bar_chart("chart-years", "Notes per year", "Year", year_counts(model.notes, link=True))]
+
+
+def region_counts(model: SiteModel) -> list[tuple[str, int, str | None]]:
+    """For each regional group: how many notes name at least one of its States, in any role."""
+    region_of = {term.slug: term.entity.region for term in model.states}
+    counted: Counter = Counter()
+    for note in model.notes:
+        regions = {region_of[key.split(":", 1)[1]] for key in model.keys_of_note[note.id][0]}
+        counted.update(regions)
+    return [(region, counted[region], None) for region in REGIONS if counted[region]]
+
+
+def states_index_charts(model: SiteModel) -> list[Chart]:
+    return [bar_chart("chart-regions", "Notes per regional group", "Regional group", region_counts(model))]
+
+
+def term_charts(model: SiteModel, term: Term) -> list[Chart]:
+    """A term page's charts: its notes per year, then the terms named most often with it."""
+    charts = [bar_chart("chart-years", f"Notes per year: {term.label}", "Year", year_counts(term.notes))]
+    groups = RELATED_KINDS.get(term.kind, ())
+    found = model.related(term, tuple(kind for kind, _ in groups), RELATED_TOP)
+    for kind, heading in groups:
+        related = found[kind]
+        if related:
+            counts = [(t.label, count, term_path(t.kind, t.slug)) for t, count in related]
+            charts.append(bar_chart(f"chart-{kind}s", f"{heading} named most often in the notes of {term.label}",
+                                    heading[:-1], counts))
+    return charts
