@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import CHROMIUM_ARGS, ROOT, chromium_path, gen_notes, note_text, run_cli
+from conftest import ROOT, gen_notes, note_text, run_cli
 from infonotes.catalog import load_catalog
 from infonotes.problems import InputError
 from infonotes.text import slugify
@@ -335,15 +335,6 @@ def test_feeds_keep_absolute_addresses_and_pages_load_no_fonts(bundle):
 
 
 # --- In the browser, from file://, with the network off -----------------------------------------
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 @dataclass(frozen=True)
 class Expected:

@@ -106,19 +106,14 @@ def test_redirects_work_from_file_urls_in_an_offline_build(offline_site):
     assert _follow(state, redirect_of(state)["refresh"]) == (offline_site / "states/eswatini/index.html").resolve()
 
 
-def test_a_browser_opening_a_former_address_from_file_lands_on_the_note(offline_site):
-    from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM_ARGS, chromium_path
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto((offline_site / "notes" / OLDEST / "index.html").as_uri())
-            page.wait_for_url(re.compile(re.escape(RENAMED) + r"/index\.html$"), timeout=10_000)
-            assert page.locator("h1").inner_text() == "Regional Workshop on Export Control"
-        finally:
-            browser.close()
+def test_a_browser_opening_a_former_address_from_file_lands_on_the_note(offline_site, chromium):
+    page = chromium.new_page()
+    try:
+        page.goto((offline_site / "notes" / OLDEST / "index.html").as_uri())
+        page.wait_for_url(re.compile(re.escape(RENAMED) + r"/index\.html$"), timeout=10_000)
+        assert page.locator("h1").inner_text() == "Regional Workshop on Export Control"
+    finally:
+        page.close()
 
 
 def test_a_renamed_note_keeps_its_feed_entry_id(site):

@@ -8,24 +8,21 @@ browser are compared with those of lunr.py on the same built index.
 """
 from __future__ import annotations
 
-import functools
+import contextlib
 import gzip
 import html
-import http.server
 import json
 import math
 import re
 import shutil
 import subprocess
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, ROOT, chromium_path, gen_notes, html_files, note_text, write_project
+from conftest import ROOT, gen_notes, html_files, note_text, static_server, write_project
 from infonotes.build import build_site, load_notes_from, notes_in
 from infonotes.catalog import load_catalog
 from infonotes.config import load_config
@@ -114,35 +111,12 @@ def archives(tmp_path_factory) -> dict[str, Archive]:
     return out
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(archives):
-    servers = []
-    for archive in archives.values():
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(archive.http_site)))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        archive.base = f"http://127.0.0.1:{server.server_address[1]}/"
-    yield archives
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with contextlib.ExitStack() as stack:
+        for archive in archives.values():
+            archive.base = stack.enter_context(static_server(archive.http_site)) + "/"
+        yield archives
 
 
 class Tab:

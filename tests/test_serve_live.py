@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, ROOT, cli_main, chromium_path, gen_notes, note_text, write_project
+from conftest import ROOT, cli_main, gen_notes, note_text, write_project
 from test_serve_plain import Server, free_port
 
 REBUILD_TIMEOUT = 120
@@ -145,15 +145,6 @@ def server(project, tmp_path_factory):
         folder = served_folder(running)
         assert running.stop() == 0, running.output()
         assert not folder.parent.exists(), "the temporary folder of serve was left behind"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -7,20 +7,18 @@ http:// from a local server, the way a reader gets them.
 """
 from __future__ import annotations
 
-import functools
-import http.server
+import contextlib
 import json
 import re
 import shutil
 import subprocess
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, ROOT, chromium_path, html_files
+from conftest import ROOT, html_files, static_server
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -157,38 +155,12 @@ def test_feeds_and_sitemap_are_well_formed_xml(site_name, request):
 
 # --- The browser -----------------------------------------------------------------------------
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(request):
     """Each built site served over http:// from 127.0.0.1 on a free port, for the module."""
-    servers, urls = [], {}
-    for name in SITES:
-        site: Path = request.getfixturevalue(name)
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        urls[name] = (site, f"http://127.0.0.1:{server.server_address[1]}")
-    yield urls
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium (Debian's) for the whole module."""
-    from playwright.sync_api import sync_playwright
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    sites = {name: request.getfixturevalue(name) for name in SITES}
+    with contextlib.ExitStack() as stack:
+        yield {name: (site, stack.enter_context(static_server(site))) for name, site in sites.items()}
 
 
 @pytest.fixture
