@@ -18,21 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, cli_main, gen_notes, note_text, write_project
-from test_serve_plain import Server, free_port
+from test_serve_plain import NOTES, Server, free_port
 
 REBUILD_TIMEOUT = 120
 
-NOTES = {
-    "2018/2018-12-12-round-table-south-east-asia.md": note_text(
-        title="Round-table for South-East Asia", date="2018-12-12", city="Vientiane",
-        country="Lao PDR", states="[Cambodia, Viet Nam]", organizations="[UNICRI]",
-        paragraphs="[2663 OP17]"),
-    "2020/2020-05-04-virtual-workshop.md": note_text(
-        title="A virtual workshop", date="2020-05-04", format="virtual", states="[Norway]"),
-    "2023/2023-03-07-regional-meeting.md": note_text(
-        title="Regional meeting of stakeholders", date="2023-03-07", country="Thailand",
-        organizations="[UNODA, EU]"),
-}
 NOTE = "2020/2020-05-04-virtual-workshop.md"
 NOTE_URL = "/notes/2020-05-04-virtual-workshop/"
 
