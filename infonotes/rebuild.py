@@ -34,7 +34,7 @@ from .load import NOTE_SUFFIXES, display_path
 from .model import Note, SiteModel, Term, build_model
 from .problems import InputError
 from .render import NotePages, PagePlan, SitePages, plan_pages
-from .search import search_files
+from .search import FieldCounter, search_files
 from .urls import Links, file_of, note_path
 from .write import refuse_collisions
 
@@ -348,9 +348,10 @@ def rebuild_theme(published: Published, folder: Path) -> Outcome:
     return Outcome(published, writes)
 
 
-def search_writes(model: SiteModel, folder: Path) -> Writes:
+def search_writes(model: SiteModel, folder: Path, counter: FieldCounter | None = None) -> Writes:
     """The search index and store of `model`, where they differ from the folder's."""
-    return _differing({file_of(path): data for path, data in search_files(model).items()}, folder)
+    files = search_files(model, counter)
+    return _differing({file_of(path): data for path, data in files.items()}, folder)
 
 
 # --- applying writes ----------------------------------------------------------------

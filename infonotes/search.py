@@ -302,27 +302,57 @@ class Postings:
     frequencies: tuple[tuple[list[int], ...], ...]  # term -> field -> tf in each of them
 
 
+class FieldCounter:
+    """Counts the terms of field values as lunr's Builder does, running the pipeline once
+    per distinct token. With `remember`, it also keeps each value's counts from one index
+    to the next (only those of the last index): `serve` keeps one for the session, so that
+    the index made after an edit counts the words of the edited note alone."""
+
+    def __init__(self, stem=None, stop_words_kept_in=None, remember: bool = False):
+        self.kept = STOP_WORDS_KEPT_IN if stop_words_kept_in is None else stop_words_kept_in
+        self.filtered = _Terms(index_pipeline(stem))
+        self.unfiltered = _Terms(index_pipeline(stem, stop_words=False))
+        self.remember = remember
+        self.known: dict[tuple[str, str], Counter] = {}
+        self.used: dict[tuple[str, str], Counter] = {}
+
+    def count(self, name: str, value) -> Counter:
+        """{term: tf} of one field's value, in order of first appearance (do not change it)."""
+        terms = self.unfiltered if name in self.kept else self.filtered
+        if not self.remember or not isinstance(value, str):
+            return terms.count(field_tokens(value))
+        key = (name, value)
+        counts = self.known.get(key)
+        if counts is None:
+            counts = terms.count(field_tokens(value))
+        self.used[key] = counts
+        return counts
+
+    def index_done(self) -> None:
+        """Forget the values the index just made did not have."""
+        self.known, self.used = self.used, {}
+
+
 def index_postings(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
-                   stem=None, stop_words_kept_in=None) -> Postings:
+                   stem=None, stop_words_kept_in=None, counter: FieldCounter | None = None) -> Postings:
     """The postings of `documents` as lunr's Builder makes them, with `stem` (default
     STEMMER) in the pipeline and the stop-word filter skipped for the fields
-    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN)."""
+    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN); or with `counter`'s settings."""
     names = [f["field_name"] for f in fields]
-    kept = STOP_WORDS_KEPT_IN if stop_words_kept_in is None else stop_words_kept_in
-    filtered, unfiltered = _Terms(index_pipeline(stem)), _Terms(index_pipeline(stem, stop_words=False))
-    field_terms = [unfiltered if name in kept else filtered for name in names]
+    counter = counter or FieldCounter(stem, stop_words_kept_in)
     numbers: dict[str, int] = {}  # term -> its _index: numbered when first met, as lunr does
     docs: list[list[list[int]]] = []
     tfs: list[list[list[int]]] = []
     for position, document in enumerate(documents):
-        for field, (name, terms) in enumerate(zip(names, field_terms)):
-            for term, tf in terms.count(field_tokens(document[name])).items():
+        for field, name in enumerate(names):
+            for term, tf in counter.count(name, document[name]).items():
                 number = numbers.setdefault(term, len(numbers))
                 if number == len(docs):
                     docs.append([[] for _ in names])
                     tfs.append([[] for _ in names])
                 docs[number][field].append(position)
                 tfs[number][field].append(tf)
+    counter.index_done()
     return Postings(tuple(names), tuple(f.get("boost", 1) for f in fields),
                     tuple(str(document[ref]) for document in documents), tuple(numbers),
                     tuple(map(tuple, docs)), tuple(map(tuple, tfs)))
@@ -604,10 +634,11 @@ def script_json(data: bytes, name: str) -> str:
     return text[len(prefix):-len(suffix)]
 
 
-def search_files(model: SiteModel) -> dict[str, bytes]:
-    """{site-relative path: bytes} of the search index and store."""
+def search_files(model: SiteModel, counter: FieldCounter | None = None) -> dict[str, bytes]:
+    """{site-relative path: bytes} of the search index and store (`counter`: see FieldCounter)."""
+    postings = index_postings(search_documents(model), counter=counter)
     return {
-        INDEX_PATH: script("SEARCH_INDEX", to_json(compact_index(index_postings(search_documents(model))))),
+        INDEX_PATH: script("SEARCH_INDEX", to_json(compact_index(postings))),
         STORE_PATH: script("SEARCH_STORE", to_json(store_data(model))),
     }
 

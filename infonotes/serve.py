@@ -34,6 +34,7 @@ from . import rebuild
 from .config import load_config
 from .problems import InputError
 from .report import as_dict
+from .search import FieldCounter
 from .watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, ChangeQueue, Roots, start_watching
 
 EVENTS_PATH = "/__live/events"
@@ -349,11 +350,12 @@ class SearchJobs:
 
 def refresh_search(served: Served, jobs: SearchJobs, drafts: bool) -> None:
     """The search thread: make the index of each newest build, write it if it differs."""
+    counter = FieldCounter(remember=True)  # this thread's alone: each index counts only what changed
     while (job := jobs.take()) is not None:
         published, epoch = job
         start = time.perf_counter()
         try:
-            writes = rebuild.search_writes(rebuild.search_model(published, drafts), served.folder)
+            writes = rebuild.search_writes(rebuild.search_model(published, drafts), served.folder, counter)
         except Exception:  # a bug: say so, keep serving the previous index
             if not served.status.stopping:
                 traceback.print_exc()

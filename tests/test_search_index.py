@@ -271,6 +271,24 @@ def test_search_is_a_timed_build_step_after_the_model(search_project, tmp_path, 
     assert steps.index("model") + 1 == steps.index("search") < steps.index("publish")
 
 
+def test_a_remembering_counter_gives_the_same_index_and_counts_only_what_changed(generated_300):
+    # `serve` keeps one FieldCounter for the session: the index after an edit must be the
+    # one a fresh build makes, and only the edited values are counted again.
+    documents = search.search_documents(model_of(generated_300))
+    counter = search.FieldCounter(remember=True)
+    assert search.index_postings(documents, counter=counter) == search.index_postings(documents)
+    edited = [dict(d) for d in documents]
+    edited[7]["body"] = edited[7]["body"] + " newly inspected laboratories"
+    counted = []
+    for terms in (counter.filtered, counter.unfiltered):
+        original = terms.count
+        terms.count = lambda tokens, original=original: counted.append(tokens) or original(tokens)
+    assert search.index_postings(edited, counter=counter) == search.index_postings(edited)
+    assert counted == [search.field_tokens(edited[7]["body"])]
+    assert len(counter.known) == len({(f["field_name"], d[f["field_name"]]) for d in edited
+                                      for f in search.FIELDS if isinstance(d[f["field_name"]], str)})
+
+
 EDGE_DOCUMENTS = [
     {"ref": "0", "title": "Export-control?  Questions\u00a0answered", "summary": "", "body": None,
      "states": "Lao People's Democratic Republic LAO Lao PDR Laos", "organizations": "UNODA", "paragraphs": "2663 OP17",
