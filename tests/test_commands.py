@@ -1,7 +1,10 @@
 """The command line of DESIGN's table: `new`, `--help`, and exit statuses."""
 from __future__ import annotations
 
-from conftest import note_text, run_cli, write_project
+import subprocess
+import sys
+
+from conftest import ROOT, note_text, run_cli, write_project
 
 
 def test_new_writes_a_note_in_its_year_folder_that_checks_cleanly(tmp_path):
@@ -50,3 +53,14 @@ def test_a_missing_notes_folder_or_config_is_a_clear_error(tmp_path):
     assert missing.returncode == 1
     assert "none.toml:1: the settings file does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    # `python build.py build | head -0`: the reader is gone before the first line is written.
+    project = write_project(tmp_path / "p", {"2023/2023-03-07-meeting.md": note_text("Meeting", "2023-03-07")})
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--out", str(tmp_path / "out")],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
