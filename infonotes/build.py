@@ -142,23 +142,32 @@ def _write_search_files(staging: Staging, model) -> list[int]:
     return [staging.write(path, data) for path, data in search_files(model).items()]
 
 
+LUNR_ASSET = "assets/lunr.min.js"
+
+
+def theme_files(theme_dir: Path) -> dict[str, Path]:
+    """{site path: source} of the theme: every file of the theme folder but hidden ones,
+    published under assets/."""
+    if not theme_dir.is_dir():
+        return {}
+    return {"assets/" + path.relative_to(theme_dir).as_posix(): path for path in sorted(theme_dir.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")}
+
+
 def _copy_assets(staging: Staging, theme_dir: Path) -> list[int]:
-    """Every file of the theme folder, published under assets/, and lunr.js for the search page.
+    """The theme's files (`theme_files`), and lunr.js for the search page.
 
     lunr.js comes from the npm registry (pinned in package.json, installed by `make setup`
     into node_modules/ at the project root), never from the repository. The project root is
     the folder that holds the theme (the site.toml folder in the usual layout); the
     package's own checkout is tried next, for settings files kept elsewhere (the tests').
     """
-    sizes = []
-    if theme_dir.is_dir():
-        sizes = [staging.copy(path, "assets/" + path.relative_to(theme_dir).as_posix())
-                 for path in sorted(theme_dir.rglob("*")) if path.is_file() and not path.name.startswith(".")]
+    sizes = [staging.copy(source, path) for path, source in theme_files(theme_dir).items()]
     candidates = [theme_dir.resolve().parent, Path(__file__).resolve().parent.parent]
     for root in dict.fromkeys(candidates):
         lunr_js = root / "node_modules" / "lunr" / "lunr.min.js"
         if lunr_js.is_file():
-            sizes.append(staging.copy(lunr_js, "assets/lunr.min.js"))
+            sizes.append(staging.copy(lunr_js, LUNR_ASSET))
             return sizes
     raise InputError([Problem(str(candidates[0] / "node_modules" / "lunr" / "lunr.min.js"), 1,
                               "lunr.js is not installed, and the search page needs it: run `make setup` "

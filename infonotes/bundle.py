@@ -35,6 +35,7 @@ from .render import Offline
 from .text import slugify
 from .urls import Links
 from .views import date_range
+from .write import files_under
 from .ziparchive import Member, ZipTooLarge, deflate, zip_bytes
 
 LEVEL = 4
@@ -134,17 +135,8 @@ def as_of_html(newest: dt.date | None) -> bytes:
 
 def compress_site(site: Path, top: str, as_of: bytes, workers: int | None = None) -> list[Member]:
     """Every file of the built site as a member under `top/`, compressed in parallel."""
-    names = sorted(_files_under(site))
+    names = sorted(files_under(site))
     return map_slices(partial(_compress_files, site, top, as_of), names, workers)
-
-
-def _files_under(folder: Path) -> list[str]:
-    found = []
-    for parent, _, files in os.walk(folder):
-        relative = Path(parent).relative_to(folder).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        found += [prefix + name for name in files]
-    return found
 
 
 def _compress_files(site: Path, top: str, as_of: bytes, names: list[str]) -> list[Member]:

@@ -68,7 +68,7 @@ def citation_fields(note: Note, *, url: str, author: str, publisher: str, collec
 
 def _organizer_name(organizer) -> str:
     """A State's name, an organization's full name (its acronym means little in a citation)."""
-    return organizer.name or organizer.label
+    return organizer.name
 
 
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
@@ -118,7 +118,7 @@ def meta_tags(fields: CitationFields) -> list[tuple[str, str]]:
 # LaTeX's special characters, as commands that print them. < and > are here too: the
 # default font encoding prints them as ¡ and ¿.
 _BIBTEX_ESCAPES = str.maketrans({
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "#": r"\#", "$": r"\$", "%": r"\%",
     "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}",
 })

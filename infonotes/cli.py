@@ -117,15 +117,9 @@ def _build(args) -> int:
 
 def _with_base_url(config, base_url: str):
     import dataclasses
-    from urllib.parse import urlsplit
 
-    from .problems import Problem
-    if not base_url.endswith("/"):
-        base_url += "/"
-    if not urlsplit(base_url).scheme:
-        raise InputError([Problem("--base-url", 0, f"the address must be absolute (https://…), "
-                                                   f"not '{base_url}'")])
-    return dataclasses.replace(config, base_url=base_url)
+    from .config import checked_base_url
+    return dataclasses.replace(config, base_url=checked_base_url(base_url, "--base-url", 0))
 
 
 def _check(args) -> int:
@@ -177,6 +171,12 @@ def _schema(args) -> int:
     config = _config(args)
     text = schema_text(load_catalog(config.data_dir, display_path(config.data_dir)))
     target = args.out or config.data_dir / FILE_NAME
+    if target.is_dir():
+        target = target / FILE_NAME
+    if not args.check and not target.parent.is_dir():
+        from .problems import Problem
+        raise InputError([Problem(str(target.parent), 0, "no such folder: create it first, or choose "
+                                                         "another --out")])
     current = target.read_text(encoding="utf-8") if target.is_file() else None
     if args.check:
         if current != text:

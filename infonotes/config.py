@@ -50,11 +50,7 @@ def load_config(path: Path) -> Config:
         raise InputError([Problem(shown, line, f"cannot read site.toml: {error}")]) from None
     root = path.parent
     paths = raw.get("paths", {})
-    base_url = str(raw.get("base_url", "http://localhost:8000/"))
-    if not base_url.endswith("/"):
-        base_url += "/"
-    if not urlsplit(base_url).scheme:
-        raise InputError([Problem(shown, 1, f"base_url must be absolute (https://…), not '{base_url}'")])
+    base_url = checked_base_url(str(raw.get("base_url", "http://localhost:8000/")), shown, 1, "base_url")
     return Config(
         title=str(raw.get("title", "Information notes")),
         description=str(raw.get("description", "")),
@@ -78,3 +74,14 @@ def _line_of(message: str) -> int:
     import re
     found = re.search(r"line (\d+)", message)
     return int(found.group(1)) if found else 1
+
+
+def checked_base_url(text: str, where: str, line: int, label: str = "the address") -> str:
+    """The site's address with a final '/'; an InputError unless it is an http(s) address
+    with a host (every feed, sitemap and canonical link starts with it)."""
+    base_url = text if text.endswith("/") else text + "/"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError([Problem(where, line, f"{label} must be absolute, with http or https and a "
+                                               f"host (https://example.org/archive/), not '{text}'")])
+    return base_url

@@ -54,8 +54,10 @@
 
   source.addEventListener("hello", function (event) {
     var state = data(event);
-    if (state.epoch > epoch) {
-      location.reload();  // rebuilt while this page was loading
+    if (state.epoch !== epoch) {
+      // Rebuilt while this page was loading, or served by an earlier run of `serve`
+      // (whose count of rebuilds a restarted server does not continue).
+      location.reload();
       return;
     }
     showProblems(state.problems);

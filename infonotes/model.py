@@ -162,11 +162,11 @@ def note_term_keys(note: Note) -> tuple[tuple[str, ...], ...]:
 
 
 def _note_states(note: Note):
-    return (state for state, _ in _state_roles(note))
+    return (state for state, _ in state_roles(note))
 
 
 def _note_organizations(note: Note):
-    return (organization for organization, _ in _organization_roles(note))
+    return (organization for organization, _ in organization_roles(note))
 
 
 def most_first(pair: tuple[Term, int]):
@@ -197,7 +197,8 @@ def _roles_terms(kind, entities, notes, roles_of, role_names) -> tuple[Term, ...
         for e in entities if by_entity[e.slug])
 
 
-def _state_roles(note: Note):
+def state_roles(note: Note):
+    """(State, role) for every State a note names: hosts first, then State organizers, then participants."""
     if note.country:
         yield note.country, "host"
     for organizer in note.organizers:
@@ -207,7 +208,8 @@ def _state_roles(note: Note):
         yield state, "participant"
 
 
-def _organization_roles(note: Note):
+def organization_roles(note: Note):
+    """(organization, role) for every organization a note names: organizers, then participants."""
     for organizer in note.organizers:
         if isinstance(organizer, Organization):
             yield organizer, "organizer"
@@ -217,12 +219,12 @@ def _organization_roles(note: Note):
 
 def _state_terms(notes, catalog: Catalog):
     ordered = sorted(catalog.states, key=lambda s: s.slug)
-    return _roles_terms("state", ordered, notes, _state_roles, STATE_ROLES)
+    return _roles_terms("state", ordered, notes, state_roles, STATE_ROLES)
 
 
 def _organization_terms(notes, catalog: Catalog):
     ordered = sorted(catalog.organizations, key=lambda o: o.acronym.casefold())
-    return _roles_terms("organization", ordered, notes, _organization_roles, ORGANIZATION_ROLES)
+    return _roles_terms("organization", ordered, notes, organization_roles, ORGANIZATION_ROLES)
 
 
 def _document_terms(notes, catalog: Catalog):

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .catalog import Catalog
+from .check import _DATE
 from .load import NOTE_SUFFIXES, display_path, find_note_files, note_id
 from .problems import InputError, Problem
 from .text import slugify
@@ -93,6 +94,9 @@ def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, cou
         raise InputError([Problem(display_path(existing), 1, (
             "a note with this id already exists; edit that note, or choose a title that "
             "differs in its first words"))])
+    if notes_dir.exists() and not notes_dir.is_dir():
+        raise InputError([Problem(display_path(notes_dir), 0, "this is a file, not the notes folder: "
+                                                              "give --notes a folder")])
     path.parent.mkdir(parents=True, exist_ok=True)
     schema_ref = _relative(schema, path.parent) if schema else "../../data/note.schema.json"
     values = {"title": _quoted(title), "date": day.isoformat(), "end": "",
@@ -108,7 +112,7 @@ def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, cou
 
 def _day(text: str, option: str, problems: list[Problem]) -> dt.date | None:
     try:
-        if len(text) != 10:
+        if not _DATE.match(text):  # fromisoformat also reads week dates ('2024-W01-1')
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .catalog import Organization, State
 from .cite import json_text
-from .model import Note, Term
+from .model import Note, Term, organization_roles, state_roles
 from .urls import Links, note_path
 
 LIST_SEPARATOR = "; "
@@ -162,10 +162,6 @@ def _joined(values) -> str:
     return LIST_SEPARATOR.join(values)
 
 
-def _organizer_label(organizer) -> str:
-    return organizer.name if isinstance(organizer, State) else organizer.acronym
-
-
 # --- notes.csv and the terms' own tables ---------------------------------------------------
 
 def term_row(note: Note, links: Links) -> tuple[str, ...]:
@@ -178,21 +174,17 @@ def term_row(note: Note, links: Links) -> tuple[str, ...]:
 
 
 def note_row(note: Note, links: Links) -> tuple[str, ...]:
-    """A note's row of notes.csv, in NOTE_COLUMNS order."""
-    country = note.country
-    return _cells(
-        note.id, links.absolute(note_path(note.id)), note.title, note.date.isoformat(),
-        note.end.isoformat() if note.end else "", note.city, country.name if country else "",
-        country.iso3 if country else "", note.format, note.kind,
-        _joined(_organizer_label(o) for o in note.organizers),
+    """A note's row of notes.csv, in NOTE_COLUMNS order: its term_row, then its lists."""
+    return term_row(note, links) + _cells(
+        _joined(o.label for o in note.organizers),
         _joined(s.name for s in note.states), _joined(s.iso3 for s in note.states),
         _joined(o.acronym for o in note.organizations), _joined(p.label for p in note.paragraphs),
         note.summary)
 
 
-def notes_csv(notes, row_of) -> bytes:
-    """notes.csv: every note's row, from `row_of(note)` (note_row, or a cache of it)."""
-    return csv_bytes(NOTE_COLUMNS, (row_of(n) for n in oldest_first(notes)))
+def notes_csv(notes, links: Links) -> bytes:
+    """notes.csv: every note's row, oldest first."""
+    return csv_bytes(NOTE_COLUMNS, (note_row(n, links) for n in oldest_first(notes)))
 
 
 def term_record(note: Note, links: Links) -> str:
@@ -222,33 +214,14 @@ def term_csv(term: Term, record_of) -> bytes:
 
 # --- the long tables -----------------------------------------------------------------------
 
-def state_pairs(note: Note):
-    """(role, State) for every State a note names, hosts first, as on a State's page."""
-    if note.country:
-        yield "host", note.country
-    for organizer in note.organizers:
-        if isinstance(organizer, State):
-            yield "organizer", organizer
-    for state in note.states:
-        yield "participant", state
-
-
-def organization_pairs(note: Note):
-    for organizer in note.organizers:
-        if isinstance(organizer, Organization):
-            yield "organizer", organizer
-    for organization in note.organizations:
-        yield "participant", organization
-
-
 def note_states_csv(notes) -> bytes:
     return csv_bytes(STATE_COLUMNS, (_cells(n.id, role, s.name, s.iso3)
-                                     for n in oldest_first(notes) for role, s in state_pairs(n)))
+                                     for n in oldest_first(notes) for s, role in state_roles(n)))
 
 
 def note_organizations_csv(notes) -> bytes:
     return csv_bytes(ORGANIZATION_COLUMNS, (_cells(n.id, role, o.acronym, o.name)
-                                            for n in oldest_first(notes) for role, o in organization_pairs(n)))
+                                            for n in oldest_first(notes) for o, role in organization_roles(n)))
 
 
 def note_paragraphs_csv(notes) -> bytes:

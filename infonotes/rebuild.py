@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import build_site, load_notes_from, notes_in
+from .build import LUNR_ASSET, build_site, load_notes_from, notes_in, theme_files
 from .catalog import Catalog
 from .check import check_former_ids, check_ids
 from .config import Config, load_config
@@ -36,7 +36,7 @@ from .problems import InputError
 from .render import NotePages, PagePlan, SitePages, plan_pages
 from .search import FieldCounter, search_files
 from .urls import Links, file_of, note_path
-from .write import refuse_collisions
+from .write import files_under, refuse_collisions
 
 Stamp = tuple[int, int, int]
 """(mtime in ns, size, inode) of a note file when it was read: an editor's atomic save
@@ -91,9 +91,10 @@ class Outcome:
     problems: tuple = ()
     model_changed: bool = False
     """The search index must be made again from `published.model`."""
-    search_included: bool = False
-    """`writes` already hold the search index of `published.model` (a full build)."""
     full: bool = False
+    """A full build: `writes` already hold the search index of `published.model`."""
+    files: int = 0
+    """How many files a full build wrote."""
     leftover: Path | None = None
     """A folder to remove once the writes are applied (what a full rebuild built)."""
 
@@ -122,7 +123,7 @@ def full_build(request: Request, folder: Path) -> Outcome:
     published = Published(config, result.model.catalog, notes, {p: stamps[p] for p in notes}, result.model,
                           plans, memberships(plans), NotePages(config, links),
                           SitePages(config, links, result.model))
-    return Outcome(published, writes, model_changed=True, search_included=True, full=True,
+    return Outcome(published, writes, model_changed=True, full=True, files=result.files,
                    leftover=None if target == folder else target)
 
 
@@ -131,32 +132,18 @@ def differing_files(built: Path, folder: Path) -> Writes:
     `built` no longer has."""
     writes: Writes = {}
     seen = set()
-    for path in _files_under(built):
+    for path in files_under(built):
         seen.add(path)
         if not _same_bytes(built / path, folder / path):
             writes[path] = built / path
-    for path in _files_under(folder):
+    for path in files_under(folder):
         if path not in seen:
             writes[path] = None
     return writes
 
 
-def _files_under(root: Path) -> list[str]:
-    found = []
-    for directory, _, names in os.walk(root):
-        relative = os.path.relpath(directory, root)
-        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
-        found += [prefix + name for name in names]
-    return found
-
-
 def _same_bytes(one: Path, other: Path) -> bool:
-    try:
-        if one.stat().st_size != other.stat().st_size:
-            return False
-        return one.read_bytes() == other.read_bytes()
-    except FileNotFoundError:
-        return False
+    return _holds(other, one.read_bytes())
 
 
 def warm_up(published: Published, stopping=lambda: False) -> None:
@@ -316,7 +303,7 @@ def _old_files(published: Published, changed_ids: set[str], folder: Path) -> lis
     for note_id_ in changed_ids:
         note_folder = note_path(note_id_)
         if (folder / note_folder).is_dir():
-            found += [note_folder + name for name in _files_under(folder / note_folder)]
+            found += [note_folder + name for name in files_under(folder / note_folder)]
     return found
 
 
@@ -336,14 +323,10 @@ def _holds(path: Path, data: bytes) -> bool:
 
 def rebuild_theme(published: Published, folder: Path) -> Outcome:
     """The theme's files, published under assets/ as the full build copies them."""
-    theme = published.config.theme_dir
-    pages = {}
-    if theme.is_dir():
-        pages = {ASSETS + path.relative_to(theme).as_posix(): path.read_bytes()
-                 for path in sorted(theme.rglob("*")) if path.is_file() and not path.name.startswith(".")}
+    pages = {path: source.read_bytes() for path, source in theme_files(published.config.theme_dir).items()}
     writes = _differing(pages, folder)
-    for path in _files_under(folder / ASSETS) if (folder / ASSETS).is_dir() else []:
-        if ASSETS + path not in pages and path != "lunr.min.js":
+    for path in files_under(folder / ASSETS) if (folder / ASSETS).is_dir() else []:
+        if ASSETS + path not in pages and ASSETS + path != LUNR_ASSET:
             writes[ASSETS + path] = None
     return Outcome(published, writes)
 

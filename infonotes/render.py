@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -235,10 +234,6 @@ class NotePages(_Pages):
                                     publisher=config.publisher, collection=config.title,
                                     language=config.language)
 
-    def citation(self, note: Note) -> str:
-        """The plain-text citation of the "Cite this note" block."""
-        return cite.plain_text(self.citation_fields(note))
-
 
 class SitePages(_Pages):
     """Every page but the note pages, from the model."""
@@ -402,7 +397,7 @@ class SitePages(_Pages):
         return opendata.notes_json(self.model.notes, self.links, self.config.title)
 
     def _notes_csv(self, plan):
-        return opendata.notes_csv(self.model.notes, partial(opendata.note_row, links=self.links))
+        return opendata.notes_csv(self.model.notes, self.links)
 
     def _note_states_csv(self, plan):
         return opendata.note_states_csv(self.model.notes)

@@ -500,8 +500,6 @@ def read_postings(data: dict) -> Postings:
 # - the inverted index lists terms sorted, each {field: {ref: {}}, ..., "_index": n}; the
 #   field vectors come in (document, field) order, empty fields too.
 
-_K1 = 1.2  # lunr's Builder defaults
-_B = 0.75
 
 
 def lunr_index_data(data: dict) -> dict:

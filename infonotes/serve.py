@@ -437,7 +437,7 @@ def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], star
         epoch = live.epoch + 1
         css_only = bool(written) and all(path.endswith(".css") for path in written)
         changes.update(epoch=epoch, css_from=live.css_from if css_only else epoch)
-        if outcome.search_included or (search_was_current and not outcome.model_changed):
+        if outcome.full or (search_was_current and not outcome.model_changed):
             changes["search"] = epoch
     if outcome.problems:
         report_problems(outcome.problems)
@@ -467,11 +467,14 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, notes_di
         served = Served(Path(os.path.realpath(temporary)) / "site", FolderLock(), status)
         try:  # before building: a taken port is said at once
             server = make_server(served, host, port)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
+        except (OSError, OverflowError) as error:  # OverflowError: a port beyond 0-65535
+            if getattr(error, "errno", None) == errno.EADDRINUSE:
                 print(f"port {port} is already in use; try --port {port + 1}", file=sys.stderr)
-                return 1
-            raise
+            else:
+                reason = getattr(error, "strerror", None) or error
+                print(f"cannot listen on {host}:{port}: {reason}; try another --host or --port "
+                      "(a port from 1024 to 65535)", file=sys.stderr)
+            return 1
         if host == "0.0.0.0":
             print("warning: serving on every network interface; anyone on your network can "
                   "read the preview", file=sys.stderr)
@@ -480,7 +483,7 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, notes_di
         if outcome.problems:
             server.server_close()
             raise InputError(list(outcome.problems))
-        print(f"built {sum(1 for _ in folder.rglob('*') if _.is_file()):,} files from "
+        print(f"built {outcome.files:,} files from "
               f"{len(outcome.published.model.notes):,} notes in {time.perf_counter() - start:.1f} s into {folder}",
               flush=True)
         queue, jobs = ChangeQueue(), SearchJobs()

@@ -82,6 +82,16 @@ class Staging:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def files_under(folder: Path) -> list[str]:
+    """Every file below `folder`, as a folder-relative path with '/' ('states/japan/index.html')."""
+    found = []
+    for parent, _, names in os.walk(folder):
+        relative = os.path.relpath(parent, folder)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found += [prefix + name for name in names]
+    return found
+
+
 def _write_slice(staging: Staging, render, pages: list) -> list[int]:
     return [staging.write(page.path, render(page)) for page in pages]
 

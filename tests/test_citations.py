@@ -122,7 +122,8 @@ def parse_bibtex(text: str):
     context.add_context_category("textcomp", prepend=True, macros=[
         latex2text.MacroTextSpec(name, char) for name, char in (
             ("textless", "<"), ("textgreater", ">"), ("textasciicircum", "^"),
-            ("textasciitilde", "~"), ("textbackslash", "\\"))])
+            ("textasciitilde", "~"), ("textbackslash", "\\"), ("textbraceleft", "{"),
+            ("textbraceright", "}"))])
     decoder = latex2text.LatexNodes2Text(latex_context=context, math_mode="verbatim", strict_latex_spaces=True)
     library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware(decoder=decoder)])
     assert not library.failed_blocks, library.failed_blocks
@@ -261,3 +262,16 @@ def test_every_note_of_300_has_citation_files_that_parse(site_300, generated_300
     bib = "\n".join((note_folder(site_300, p.stem) / f"{p.stem}.bib").read_text(encoding="utf-8")
                     for p in generated_300.rglob("*.md"))
     assert len(parse_bibtex(bib).entries) == 300
+
+
+@pytest.mark.parametrize("title", ["Workshop {draft", "Workshop draft}", "}{ reversed {{"])
+def test_a_lone_brace_leaves_the_bibtex_entry_balanced(title):
+    # BibTeX counts braces even after a backslash: \{ would leave the entry open.
+    from infonotes import cite
+    fields = cite.CitationFields(key="2023-03-07-w", title=title, author="Experts", organizers=(),
+                                 date=dt.date(2023, 3, 7), end=None, venue="", publisher="P",
+                                 collection="C", url="https://example.org/notes/2023-03-07-w/",
+                                 summary="", language="en")
+    text = cite.bibtex(fields).decode("utf-8")
+    assert text.count("{") == text.count("}")
+    assert parse_bibtex(text).entries[0]["title"] == title

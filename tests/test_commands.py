@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, note_text, run_cli, write_project
 
 
@@ -64,3 +66,18 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "--base-url", "ftp:/x"], "--base-url: the address must be absolute"),
+    (["build", "--base-url", "https://"], "--base-url: the address must be absolute"),
+    (["schema", "--out", "missing-folder/note.schema.json"], "no such folder"),
+    (["new", "Week dates", "--date", "2024-W01-1"], "is not a date written YYYY-MM-DD"),
+    (["new", "A file", "--date", "2024-01-02", "--notes", "site.toml"], "a file, not the notes folder"),
+])
+def test_bad_arguments_are_told_without_a_traceback(tmp_path, args, message):
+    project = write_project(tmp_path / "p", {"2023/2023-03-07-meeting.md": note_text("Meeting", "2023-03-07")})
+    result = run_cli(args, project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+    assert not (project / "notes" / "2024").exists()

@@ -247,3 +247,12 @@ def test_port_in_use_says_so_and_suggests_another(project, tmp_path):
     lowered = out.lower()
     assert str(port) in out and ("in use" in lowered or "taken" in lowered), out
     assert "--port" in out, f"no other port suggested:\n{out}"
+
+
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--port", "-1"], ["--host", "no-such-host.invalid"]])
+def test_an_address_it_cannot_listen_on_is_said_without_a_traceback(project, args):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", *args], cwd=project,
+                            capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "cannot listen on" in result.stderr and "--port" in result.stderr, result.stderr
