@@ -72,11 +72,14 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
         write_note_page = partial(_write_note_page, staging, note_pages, drafts)
         notes, sizes = timings.run("notes", load_notes_from, files, catalog, workers, write_note_page)
         model = timings.run("model", build_model, notes, catalog, drafts)
-        sizes += timings.run("search", _write_search_files, staging, model)
         site_pages = SitePages(config, links, model, offline)
         plans = plan_pages(model)
         refuse_collisions([p.path for p in plans] + [note_path(n.id) for n in model.notes])
-        sizes += timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
+        # This process makes the search index while the workers write the pages: the
+        # index is one job that does not split, and would otherwise leave a core idle.
+        with staging.start_pages(plans, site_pages.render, workers) as pages:
+            sizes += timings.run("search", _write_search_files, staging, model)
+            sizes += timings.run("pages", pages.results)
         sizes += timings.run("assets", _copy_assets, staging, config.theme_dir)
         timings.run("publish", staging.publish)
     return BuildResult(len(model.notes), len(sizes), sum(sizes), timings, model, tuple(notes))

@@ -3,7 +3,8 @@
 `citation_fields` gathers what a citation says about a note; every other function here
 writes those same fields in one format: the plain-text citation shown on the page, the
 Highwire Press and Dublin Core meta tags that reference managers read from the page, and
-the BibTeX, RIS and CSL-JSON files offered for download beside it. Each function is pure.
+the BibTeX, RIS and CSL-JSON files the page offers for download (as data: URIs, so that
+they need no files of their own). Each function is pure.
 
 Who is the author? The notes are written by the experts of the 1540 Committee, whatever
 the event and whoever organized it, so every format names one corporate author (the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from urllib.parse import quote
 from dataclasses import dataclass
 
 from .model import Note
@@ -225,3 +227,14 @@ def json_text(data) -> str:
     even for a browser that takes the file for HTML. (In JSON they only occur in strings.)"""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# What a data: URI may carry as it is; the rest is percent-encoded. Spaces and line breaks
+# must be encoded (an address has none), and so must '%', '#', quotes and '&'.
+_URI_SAFE = "!$()*+,;=:@/-._~"
+
+
+def data_uri(media_type: str, data: bytes) -> str:
+    """`data` as a data: URI of `media_type` in UTF-8: a link that downloads it, from the
+    published site and from file:// alike."""
+    return f"data:{media_type};charset=utf-8,{quote(data, safe=_URI_SAFE)}"

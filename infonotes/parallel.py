@@ -25,36 +25,70 @@ def map_slices(function, items: list, workers: int | None = None, minimum: int =
     `function` takes a list and returns a list. Small inputs run in this process:
     a fork costs more than it saves below `minimum` items.
     """
+    with start_slices(function, items, workers, minimum) as running:
+        return running.results()
+
+
+def start_slices(function, items: list, workers: int | None = None, minimum: int = 64) -> "Running":
+    """`map_slices` that returns at once, so that this process can do other work while the
+    workers run; `results()` waits for them. Use it as a context manager: leaving the block
+    early (an error in that other work) stops the workers."""
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < minimum or not _can_fork():
-        return function(items)
-    slices = [items[i::workers] for i in range(workers)]
+        return Running(done=function(items))
     context = multiprocessing.get_context("fork")
-    pipes, processes = [], []
-    for part in slices:
+    running = Running(total=len(items))
+    for part in (items[i::workers] for i in range(workers)):
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_run, args=(function, part, sender), daemon=True)
         process.start()
         sender.close()
-        pipes.append(receiver)
-        processes.append(process)
-    results = []
-    failure = None
-    for receiver, process in zip(pipes, processes):
-        try:
-            ok, value = receiver.recv()
-        except EOFError:
-            ok, value = False, "a worker process died without a result"
-        process.join()
-        if ok:
-            results.append(value)
-        else:
-            failure = failure or value
-    if isinstance(failure, InputError):
-        raise failure
-    if failure:
-        raise RuntimeError(f"worker failed:\n{failure}")
-    return _interleave(results, len(items))
+        running.pipes.append(receiver)
+        running.processes.append(process)
+    return running
+
+
+class Running:
+    """Worker processes, each on one slice of a list (or, for small lists, the result
+    already made in this process)."""
+
+    def __init__(self, total: int = 0, done: list | None = None):
+        self.total = total
+        self.done = done
+        self.pipes: list = []
+        self.processes: list = []
+
+    def __enter__(self) -> "Running":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+    def results(self) -> list:
+        """Every slice's results, merged back into the order of the items."""
+        if self.done is not None:
+            return self.done
+        results = []
+        failure = None
+        for receiver, process in zip(self.pipes, self.processes):
+            try:
+                ok, value = receiver.recv()
+            except EOFError:
+                ok, value = False, "a worker process died without a result"
+            process.join()
+            if ok:
+                results.append(value)
+            else:
+                failure = failure or value
+        if isinstance(failure, InputError):
+            raise failure
+        if failure:
+            raise RuntimeError(f"worker failed:\n{failure}")
+        self.done = _interleave(results, self.total)
+        return self.done
 
 
 def _run(function, part, sender) -> None:

@@ -21,13 +21,15 @@ from .catalog import former_slugs
 from .config import Config
 from .model import Note, SiteModel, Term
 from .problems import InputError, Problem
-from .urls import Links, citation_path, note_path, term_path
+from .urls import Links, note_path, term_path
 
 STYLESHEET = "assets/style.css"
 URLS_PATH = "data/urls.txt"
 NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
        ("Paragraphs", "paragraphs/"))
-# The citation files beside each note page: (extension, link text, media type, writer).
+# The citation files a note page offers for download: (extension, link text, media type,
+# writer). They travel inside the page as data: URIs: as files beside it they were three
+# quarters of the files of a site, and creating a file costs more than the page's work.
 CITATION_FILES = (("bib", "BibTeX", "application/x-bibtex", cite.bibtex),
                   ("ris", "RIS", "application/x-research-info-systems", cite.ris),
                   ("json", "CSL-JSON", "application/vnd.citationstyles.csl+json", cite.csl_json))
@@ -193,13 +195,8 @@ class NotePages(_Pages):
         self._link_items: dict[tuple, Markup] = {}
 
     def files(self, note: Note) -> list[tuple[str, bytes]]:
-        """(address, bytes) of everything that depends on the note alone: its page, and the
-        BibTeX, RIS and CSL-JSON files its "Cite this note" block links to."""
-        fields = self.citation_fields(note)
-        files = [(note_path(note.id), self.render(note, fields))]
-        files += [(citation_path(note.id, extension), write(fields))
-                  for extension, _, _, write in CITATION_FILES]
-        return files
+        """(address, bytes) of everything that depends on the note alone: its page."""
+        return [(note_path(note.id), self.render(note))]
 
     def render(self, note: Note, fields: cite.CitationFields | None = None) -> bytes:
         here = note_path(note.id)
@@ -215,8 +212,8 @@ class NotePages(_Pages):
             paragraphs=[self._link_item(p, here) for p in note.paragraphs],
             citation=cite.plain_text(fields),
             citation_meta=cite.meta_tags(fields),
-            citation_files=[(label, self.links.href(here, citation_path(note.id, extension)), media_type)
-                            for extension, label, media_type, _ in CITATION_FILES],
+            citation_files=[(label, cite.data_uri(media_type, write(fields)), f"{note.id}.{extension}", media_type)
+                            for extension, label, media_type, write in CITATION_FILES],
         )
 
     def _link_item(self, entity, here: str) -> Markup:

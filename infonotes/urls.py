@@ -18,12 +18,6 @@ def note_path(note_id: str) -> str:
     return f"notes/{note_id}/"
 
 
-def citation_path(note_id: str, extension: str) -> str:
-    """A note's citation file, in its folder and named after it ('x.bib'), so that
-    downloads of several notes' files do not overwrite each other."""
-    return f"notes/{note_id}/{note_id}.{extension}"
-
-
 def term_path(kind: str, slug: str) -> str:
     return f"{SECTIONS[kind]}/{slug}/"
 

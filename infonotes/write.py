@@ -10,7 +10,7 @@ import shutil
 from functools import partial
 from pathlib import Path
 
-from .parallel import map_slices
+from .parallel import Running, start_slices
 from .problems import InputError, Problem
 from .urls import file_of
 
@@ -62,9 +62,10 @@ class Staging:
             target.write_bytes(data)
         return len(data)
 
-    def write_pages(self, pages: list, render, workers: int | None = None) -> list[int]:
-        """Render `pages` (objects with `.path`) with `render(page) -> bytes`, in parallel."""
-        return map_slices(partial(_write_slice, self, render), pages, workers)
+    def start_pages(self, pages: list, render, workers: int | None = None) -> Running:
+        """Render `pages` (objects with `.path`) with `render(page) -> bytes` in worker
+        processes; their `results()` are the sizes written."""
+        return start_slices(partial(_write_slice, self, render), pages, workers)
 
     def copy(self, source: Path, path: str) -> int:
         target = self.folder / path

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import bibtexparser
 import jsonschema
@@ -112,8 +112,17 @@ def note_folder(site: Path, note_id: str) -> Path:
 
 
 def citation_links(page: Page) -> dict[str, str]:
-    """Link text -> href of the "Cite this note" block's download links."""
-    return {a["href"].rsplit(".", 1)[1]: a["href"] for a in page.find_all("a") if "download" in a}
+    """Extension of the file it downloads -> href, for the "Cite this note" block's links."""
+    return {a["download"].rsplit(".", 1)[1]: a["href"] for a in page.find_all("a") if "download" in a}
+
+
+def citation_file(site_or_page: Path | Page, note_id: str, extension: str) -> bytes:
+    """What the note page's download link for `extension` gives: the bytes of its data: URI."""
+    page = site_or_page if isinstance(site_or_page, Page) else read_page(note_folder(site_or_page, note_id) / "index.html")
+    href = citation_links(page)[extension]
+    head, _, data = href.partition(",")
+    assert head.endswith(";charset=utf-8") and head.startswith("data:"), head
+    return unquote_to_bytes(data)
 
 
 def parse_bibtex(text: str):
@@ -169,9 +178,15 @@ def test_cite_block_has_the_citation_and_three_downloads(cite_site):
         assert f"https://example.org/archive/notes/{note_id}/" in block
         links = citation_links(page)
         assert sorted(links) == ["bib", "json", "ris"]
-        for href in links.values():
-            assert urlsplit(href).path.startswith("/archive/notes/")
-            assert (cite_site / urlsplit(href).path.removeprefix("/archive/")).is_file(), href
+        downloads = {a["download"]: (a["href"], a["type"]) for a in page.find_all("a") if "download" in a}
+        assert sorted(downloads) == [f"{note_id}.bib", f"{note_id}.json", f"{note_id}.ris"]
+        for extension, media_type in (("bib", "application/x-bibtex"), ("ris", "application/x-research-info-systems"),
+                                      ("json", "application/vnd.citationstyles.csl+json")):
+            href, declared = downloads[f"{note_id}.{extension}"]
+            assert declared == media_type
+            assert href.startswith(f"data:{media_type};charset=utf-8,")
+            # An address has no spaces, line breaks or quotes: all are percent-encoded.
+            assert not set(href) & set(" \n\r\t\"'<>#&"), href
 
 
 # --- The three files say what the page says ----------------------------------------------------
@@ -179,7 +194,7 @@ def test_cite_block_has_the_citation_and_three_downloads(cite_site):
 def test_bibtex_parses_with_the_same_fields(cite_site):
     for relative in NOTES:
         front, note_id = front_matter(relative), Path(relative).stem
-        text = (note_folder(cite_site, note_id) / f"{note_id}.bib").read_text(encoding="utf-8")
+        text = citation_file(cite_site, note_id, "bib").decode("utf-8")
         entries = parse_bibtex(text).entries
         assert len(entries) == 1
         entry = entries[0]
@@ -196,7 +211,7 @@ def test_bibtex_parses_with_the_same_fields(cite_site):
 def test_ris_parses_with_the_same_fields(cite_site):
     for relative in NOTES:
         front, note_id = front_matter(relative), Path(relative).stem
-        raw = (note_folder(cite_site, note_id) / f"{note_id}.ris").read_bytes()
+        raw = citation_file(cite_site, note_id, "ris")
         assert raw.endswith(b"ER  - \r\n") and raw.count(b"\n") == raw.count(b"\r\n")
         records = rispy.loads(raw.decode("utf-8"))
         assert len(records) == 1
@@ -212,7 +227,7 @@ def test_ris_parses_with_the_same_fields(cite_site):
 def test_csl_json_is_valid_with_the_same_fields(cite_site):
     for relative in NOTES:
         front, note_id = front_matter(relative), Path(relative).stem
-        data = json.loads((note_folder(cite_site, note_id) / f"{note_id}.json").read_text(encoding="utf-8"))
+        data = json.loads(citation_file(cite_site, note_id, "json"))
         jsonschema.validate(data, CSL_SCHEMA)
         item = data[0]
         date = as_date(front["date"])
@@ -220,8 +235,7 @@ def test_csl_json_is_valid_with_the_same_fields(cite_site):
         assert item["issued"] == {"date-parts": [[date.year, date.month, date.day]]}
         assert item["URL"] == f"https://example.org/archive/notes/{note_id}/"
         assert item["author"] == [{"literal": AUTHOR}]
-    round_table = json.loads((note_folder(cite_site, "2018-12-12-round-table") / "2018-12-12-round-table.json")
-                             .read_text(encoding="utf-8"))[0]
+    round_table = json.loads(citation_file(cite_site, "2018-12-12-round-table", "json"))[0]
     assert round_table["event-date"] == {"date-parts": [[2018, 12, 12], [2018, 12, 13]]}
     assert round_table["organizer"][0] == {"literal": "Lao People's Democratic Republic"}
 
@@ -231,14 +245,14 @@ def test_hostile_text_stays_text_in_every_format(cite_site):
     page = read_page(folder / "index.html")
     assert meta(page, "citation_title") == [EVIL_TITLE]
     assert not page.find_all("script") and not page.find_all("b")
-    bib = (folder / "2020-05-04-evil.bib").read_text(encoding="utf-8")
+    bib = citation_file(cite_site, "2020-05-04-evil", "bib").decode("utf-8")
     assert bib.count("{") == bib.count("}")  # every brace of the title escaped
     entry = parse_bibtex(bib).entries[0]
     assert entry["title"] == EVIL_TITLE
     assert entry["abstract"] == "<b>bold</b> {summary}"
     assert entry["organization"] == "Japan and Organization for Security and Co-operation in Europe"
-    assert rispy.loads((folder / "2020-05-04-evil.ris").read_text(encoding="utf-8"))[0]["title"] == EVIL_TITLE
-    raw = (folder / "2020-05-04-evil.json").read_bytes()
+    assert rispy.loads(citation_file(cite_site, "2020-05-04-evil", "ris").decode("utf-8"))[0]["title"] == EVIL_TITLE
+    raw = citation_file(cite_site, "2020-05-04-evil", "json")
     assert b"<" not in raw and b">" not in raw
     assert json.loads(raw)[0]["title"] == EVIL_TITLE
 
@@ -254,12 +268,12 @@ def test_every_note_of_300_has_citation_files_that_parse(site_300, generated_300
         assert meta(page, "citation_date") == [as_date(front["date"]).strftime("%Y/%m/%d")]
         assert sorted(citation_links(page)) == ["bib", "json", "ris"]
         url = meta(page, "citation_public_url")[0]
-        assert rispy.loads((folder / f"{path.stem}.ris").read_text(encoding="utf-8"))[0]["urls"] == [url]
-        item = json.loads((folder / f"{path.stem}.json").read_text(encoding="utf-8"))
+        assert rispy.loads(citation_file(page, path.stem, "ris").decode("utf-8"))[0]["urls"] == [url]
+        item = json.loads(citation_file(page, path.stem, "json"))
         jsonschema.validate(item, CSL_SCHEMA)
         assert item[0]["title"] == str(front["title"])
     # bibtexparser is the slow one: all the entries at once.
-    bib = "\n".join((note_folder(site_300, p.stem) / f"{p.stem}.bib").read_text(encoding="utf-8")
+    bib = "\n".join(citation_file(site_300, p.stem, "bib").decode("utf-8")
                     for p in generated_300.rglob("*.md"))
     assert len(parse_bibtex(bib).entries) == 300
 

@@ -847,9 +847,22 @@ def _unsafe_attributes(tag: str, attributes: dict) -> list[str]:
             found.append(f"<{tag} {name}=...>")
         if name in URL_ATTRIBUTES and value is not None:
             cleaned = "".join(ch for ch in value if ch > " ").lower()
-            if cleaned.startswith(BAD_SCHEMES):
+            if cleaned.startswith(BAD_SCHEMES) and not _citation_download(tag, name, attributes):
                 found.append(f"<{tag} {name}={value!r}>")
     return found
+
+
+# The only data: URIs a page may hold: the note page's citation downloads, of these types
+# and nothing else (never text/html or an image, which a browser would show).
+CITATION_TYPES = ("application/x-bibtex", "application/x-research-info-systems",
+                  "application/vnd.citationstyles.csl+json")
+
+
+def _citation_download(tag: str, name: str, attributes: dict) -> bool:
+    href = attributes.get("href") or ""
+    return (tag == "a" and name == "href" and "download" in attributes
+            and any(href.startswith(f"data:{media_type};charset=utf-8,") for media_type in CITATION_TYPES)
+            and not set(href) & set(" \n\r\t\"'<>"))
 
 
 @pytest.fixture(scope="module")
@@ -870,7 +883,7 @@ SEARCH_PAGE = "search/index.html"
 SEARCH_SCRIPTS = [("script", {"defer": None, "src": src})
                   for src in ("../assets/lunr.min.js", "index.js", "store.js", "../assets/search.js")]
 SCRIPT_FILES = ("assets/lunr.min.js", "assets/search.js", "search/index.js", "search/store.js")
-DATA_SUFFIXES = (".csv", ".ris")
+DATA_SUFFIXES = (".csv",)
 
 
 def test_no_script_event_handler_or_dangerous_url_anywhere(evil_site):
@@ -917,7 +930,9 @@ def test_hostile_text_is_shown_escaped(evil_site):
     for markdown in ("[x](javascript:alert(1))", "[y](JAVASCRIPT:alert(1))", "[z](data:text/html;base64,xx)",
                      "[v](vbscript:x)"):
         assert markdown in page.text, f"{markdown} should stay plain text"
-    assert [a.get("href") for a in page.find_all("a") if "alert" in (a.get("href") or "")] == []
+    # The citation downloads carry the title, percent-encoded, as data; no other link does.
+    assert [a.get("href") for a in page.find_all("a") if "alert" in (a.get("href") or "")
+            and not _citation_download("a", "href", a)] == []
     for listing in ("index.html", "notes/2020/index.html", "states/japan/index.html"):
         assert EVIL in read_page(evil_site / listing).text, listing
     entry = ET.parse(evil_site / "feed.xml").getroot().find(ATOM + "entry")
