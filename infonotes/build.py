@@ -57,11 +57,12 @@ class BuildResult:
 
 def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Path | None = None,
                drafts: bool = False, workers: int | None = None, links: Links | None = None,
-               offline: Offline | None = None) -> BuildResult:
+               offline: Offline | None = None, search: bool = True) -> BuildResult:
     """Check everything, then write the whole site; raise InputError on any problem.
 
     `links` and `offline` make an offline copy (the bundle): relative links that name
-    their files, and a footer that says what the copy is.
+    their files, and a footer that says what the copy is. Without `search`, the search
+    index is left out (the search page says search is not available).
     """
     timings = Timings()
     links = links or Links(config.base_url, config.base_path)
@@ -78,7 +79,8 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
         # This process makes the search index while the workers write the pages: the
         # index is one job that does not split, and would otherwise leave a core idle.
         with staging.start_pages(plans, site_pages.render, workers) as pages:
-            sizes += timings.run("search", _write_search_files, staging, model)
+            if search:
+                sizes += timings.run("search", _write_search_files, staging, model)
             sizes += timings.run("pages", pages.results)
         sizes += timings.run("assets", _copy_assets, staging, config.theme_dir)
         timings.run("publish", staging.publish)

@@ -14,10 +14,10 @@ field (BibTeX) and a note (RIS). The date is the event's first day: a note has n
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
-from urllib.parse import quote
 from dataclasses import dataclass
 
 from .model import Note
@@ -229,12 +229,8 @@ def json_text(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-# What a data: URI may carry as it is; the rest is percent-encoded. Spaces and line breaks
-# must be encoded (an address has none), and so must '%', '#', quotes and '&'.
-_URI_SAFE = "!$()*+,;=:@/-._~"
-
-
 def data_uri(media_type: str, data: bytes) -> str:
     """`data` as a data: URI of `media_type` in UTF-8: a link that downloads it, from the
-    published site and from file:// alike."""
-    return f"data:{media_type};charset=utf-8,{quote(data, safe=_URI_SAFE)}"
+    published site and from file:// alike. Base64, not percent-encoding: about as long for
+    these texts, and made in C rather than a byte at a time."""
+    return f"data:{media_type};charset=utf-8;base64,{base64.b64encode(data).decode('ascii')}"

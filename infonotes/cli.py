@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default from site.toml: public/)")
     build.add_argument("--drafts", action="store_true", help="also publish notes marked draft: true")
     build.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    build.add_argument("--no-search", dest="search", action="store_false",
+                       help="skip the search index: a quicker build when only the pages matter "
+                            "(the search page then says that search is not available)")
     build.set_defaults(command=_build)
 
     build.add_argument("--base-url", help="the site's address, instead of base_url in site.toml "
@@ -108,7 +111,7 @@ def _build(args) -> int:
     if args.base_url:
         config = _with_base_url(config, args.base_url)
     result = build_site(config, notes_dir=args.notes, output_dir=args.out, drafts=args.drafts,
-                        workers=args.jobs)
+                        workers=args.jobs, search=args.search)
     out = args.out or config.output_dir
     print(f"built {result.files:,} files ({result.bytes / 1e6:.1f} MB) from "
           f"{result.notes:,} notes into {out} [{result.timings}]")

@@ -274,7 +274,8 @@ class SitePages(_Pages):
 
         def by_year(notes) -> list[tuple[int, int, Markup]]:
             """(year, count, the year's list entries as one piece of HTML), newest first."""
-            return [(year, len(group), Markup("").join(compact(n) for n in group))
+            # Every entry is Markup already: a plain join skips escaping each one again.
+            return [(year, len(group), Markup("".join([compact(n) for n in group])))
                     for year, group in views.by_year(notes)]
 
         return self._page(template, here, title, item=item, compact=compact, by_year=by_year,

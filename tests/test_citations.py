@@ -6,10 +6,11 @@ against the part of the CSL-JSON schema (csl-data.json, CSL 1.0.2) that our item
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import urlsplit
 
 import bibtexparser
 import jsonschema
@@ -121,8 +122,8 @@ def citation_file(site_or_page: Path | Page, note_id: str, extension: str) -> by
     page = site_or_page if isinstance(site_or_page, Page) else read_page(note_folder(site_or_page, note_id) / "index.html")
     href = citation_links(page)[extension]
     head, _, data = href.partition(",")
-    assert head.endswith(";charset=utf-8") and head.startswith("data:"), head
-    return unquote_to_bytes(data)
+    assert head.startswith("data:") and head.endswith(";charset=utf-8;base64"), head
+    return base64.b64decode(data, validate=True)
 
 
 def parse_bibtex(text: str):
@@ -184,8 +185,8 @@ def test_cite_block_has_the_citation_and_three_downloads(cite_site):
                                       ("json", "application/vnd.citationstyles.csl+json")):
             href, declared = downloads[f"{note_id}.{extension}"]
             assert declared == media_type
-            assert href.startswith(f"data:{media_type};charset=utf-8,")
-            # An address has no spaces, line breaks or quotes: all are percent-encoded.
+            assert href.startswith(f"data:{media_type};charset=utf-8;base64,")
+            # An address has no spaces, line breaks or quotes: base64 has none of them.
             assert not set(href) & set(" \n\r\t\"'<>#&"), href
 
 

@@ -693,3 +693,27 @@ def test_build_without_lunr_js_says_to_run_make_setup(tmp_path, monkeypatch):
     message = "\n".join(map(str, raised.value.problems))
     assert "lunr" in message and "make setup" in message, message
     assert not out.exists(), "a failed build must leave no output"
+
+
+# --- A build without the index -------------------------------------------------------------------
+
+def test_build_without_search_leaves_out_the_index_and_the_page_says_so(tmp_path, tabs):
+    from conftest import cli_main
+
+    notes = ROOT / "notes"
+    full, bare = tmp_path / "full", tmp_path / "bare"
+    config = str(ROOT / "site.toml")
+    assert cli_main(["--config", config, "build", "--notes", str(notes), "--out", str(full)]) == 0
+    assert cli_main(["--config", config, "build", "--notes", str(notes), "--out", str(bare), "--no-search"]) == 0
+    with_index, without = _files(full), _files(bare)
+    assert sorted(set(with_index) - set(without)) == ["search/index.js", "search/store.js"]
+    assert all(without[path] == with_index[path] for path in without), "only the index may differ"
+    tab = tabs((bare / "search" / "index.html").as_uri() + "?q=nuclear", wait=False)
+    tab.page.wait_for_function("() => document.getElementById('search').dataset.state === 'error'",
+                               timeout=10_000)
+    assert "search is not available" in tab.status()
+    assert not tab.ids()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -861,7 +861,7 @@ CITATION_TYPES = ("application/x-bibtex", "application/x-research-info-systems",
 def _citation_download(tag: str, name: str, attributes: dict) -> bool:
     href = attributes.get("href") or ""
     return (tag == "a" and name == "href" and "download" in attributes
-            and any(href.startswith(f"data:{media_type};charset=utf-8,") for media_type in CITATION_TYPES)
+            and any(href.startswith(f"data:{media_type};charset=utf-8;base64,") for media_type in CITATION_TYPES)
             and not set(href) & set(" \n\r\t\"'<>"))
 
 
