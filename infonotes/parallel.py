@@ -5,6 +5,7 @@ or the whole site model, without pickling it; only the results travel back.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
@@ -38,13 +39,20 @@ def start_slices(function, items: list, workers: int | None = None, minimum: int
         return Running(done=function(items))
     context = multiprocessing.get_context("fork")
     running = Running(total=len(items))
-    for part in (items[i::workers] for i in range(workers)):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_run, args=(function, part, sender), daemon=True)
-        process.start()
-        sender.close()
-        running.pipes.append(receiver)
-        running.processes.append(process)
+    # A worker shares this process's memory until it writes to it, and a garbage
+    # collection writes to every object it visits: frozen objects it leaves alone, so
+    # the workers do not each end up with a copy of the whole site model.
+    gc.freeze()
+    try:
+        for part in (items[i::workers] for i in range(workers)):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_run, args=(function, part, sender), daemon=True)
+            process.start()
+            sender.close()
+            running.pipes.append(receiver)
+            running.processes.append(process)
+    finally:
+        gc.unfreeze()  # here, in the parent, everything is collectable again
     return running
 
 

@@ -24,7 +24,9 @@ import html
 import json
 import math
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import count as itertools_count
 
@@ -114,7 +116,12 @@ def search_document(ref: str, note: Note) -> dict:
 
 def search_documents(model: SiteModel) -> list[dict]:
     """The documents given to the index, refs "0", "1", … in note id order."""
-    return [search_document(str(i), note) for i, note in enumerate(search_notes(model))]
+    return list(iter_search_documents(model))
+
+
+def iter_search_documents(model: SiteModel) -> Iterator[dict]:
+    """`search_documents`, one at a time: the index needs each only once."""
+    return (search_document(str(i), note) for i, note in enumerate(search_notes(model)))
 
 
 # --- the index: lunr's words --------------------------------------------------------
@@ -298,8 +305,8 @@ class Postings:
     boosts: tuple[float, ...]
     refs: tuple[str, ...]
     terms: tuple[str, ...]
-    documents: tuple[tuple[list[int], ...], ...]    # term -> field -> documents
-    frequencies: tuple[tuple[list[int], ...], ...]  # term -> field -> tf in each of them
+    documents: tuple[tuple[Sequence[int], ...], ...]    # term -> field -> documents
+    frequencies: tuple[tuple[Sequence[int], ...], ...]  # term -> field -> tf in each of them
 
 
 class FieldCounter:
@@ -333,7 +340,7 @@ class FieldCounter:
         self.known, self.used = self.used, {}
 
 
-def index_postings(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
+def index_postings(documents: Iterable[dict], fields: list[dict] = FIELDS, ref: str = "ref",
                    stem=None, stop_words_kept_in=None, counter: FieldCounter | None = None) -> Postings:
     """The postings of `documents` as lunr's Builder makes them, with `stem` (default
     STEMMER) in the pipeline and the stop-word filter skipped for the fields
@@ -341,20 +348,29 @@ def index_postings(documents: list[dict], fields: list[dict] = FIELDS, ref: str 
     names = [f["field_name"] for f in fields]
     counter = counter or FieldCounter(stem, stop_words_kept_in)
     numbers: dict[str, int] = {}  # term -> its _index: numbered when first met, as lunr does
-    docs: list[list[list[int]]] = []
-    tfs: list[list[list[int]]] = []
+    # Per term and field, arrays of 32-bit numbers rather than lists of ints, and one
+    # shared empty tuple for the many fields a term never occurs in: at 10,000 notes,
+    # a quarter of the memory.
+    docs: list[list[Sequence[int]]] = []
+    tfs: list[list[Sequence[int]]] = []
+    refs: list[str] = []
     for position, document in enumerate(documents):
+        refs.append(str(document[ref]))
         for field, name in enumerate(names):
             for term, tf in counter.count(name, document[name]).items():
                 number = numbers.setdefault(term, len(numbers))
                 if number == len(docs):
-                    docs.append([[] for _ in names])
-                    tfs.append([[] for _ in names])
-                docs[number][field].append(position)
+                    docs.append([()] * len(names))
+                    tfs.append([()] * len(names))
+                field_docs = docs[number][field]
+                if not field_docs:
+                    field_docs = docs[number][field] = array("I")
+                    tfs[number][field] = array("I")
+                field_docs.append(position)
                 tfs[number][field].append(tf)
     counter.index_done()
     return Postings(tuple(names), tuple(f.get("boost", 1) for f in fields),
-                    tuple(str(document[ref]) for document in documents), tuple(numbers),
+                    tuple(refs), tuple(numbers),
                     tuple(map(tuple, docs)), tuple(map(tuple, tfs)))
 
 
@@ -634,7 +650,7 @@ def script_json(data: bytes, name: str) -> str:
 
 def search_files(model: SiteModel, counter: FieldCounter | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of the search index and store (`counter`: see FieldCounter)."""
-    postings = index_postings(search_documents(model), counter=counter)
+    postings = index_postings(iter_search_documents(model), counter=counter)
     return {
         INDEX_PATH: script("SEARCH_INDEX", to_json(compact_index(postings))),
         STORE_PATH: script("SEARCH_STORE", to_json(store_data(model))),
