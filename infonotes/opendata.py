@@ -203,31 +203,46 @@ def term_csv(term: Term, record_of) -> bytes:
     notes = oldest_first(term.notes)
     if not term.roles:
         return csv_bytes_of_records(TERM_COLUMNS, (record_of(n) for n in notes))
-    roles: dict[str, list[str]] = {}
+    roles: dict[str, str] = {}
     for role, role_notes in term.roles:
-        for note in role_notes:
-            roles.setdefault(note.id, []).append(role)
+        for note in role_notes:  # one note may give the term several roles
+            roles[note.id] = f"{roles[note.id]}{LIST_SEPARATOR}{role}" if note.id in roles else role
     # Role names are plain words: the cell is added to the line as it is, needing no quotes.
     return csv_bytes_of_records(TERM_COLUMNS + (ROLES_COLUMN,),
-                                (record_of(n)[:-2] + "," + _joined(roles[n.id]) + "\r\n" for n in notes))
+                                (f"{record_of(n)[:-2]},{roles[n.id]}\r\n" for n in notes))
 
 
 # --- the long tables -----------------------------------------------------------------------
 
 def note_states_csv(notes) -> bytes:
-    return csv_bytes(STATE_COLUMNS, (_cells(n.id, role, s.name, s.iso3)
-                                     for n in oldest_first(notes) for s, role in state_roles(n)))
+    return csv_bytes(STATE_COLUMNS, _relation_rows(notes, state_roles, lambda s: (s.name, s.iso3)))
 
 
 def note_organizations_csv(notes) -> bytes:
-    return csv_bytes(ORGANIZATION_COLUMNS, (_cells(n.id, role, o.acronym, o.name)
-                                            for n in oldest_first(notes) for o, role in organization_roles(n)))
+    return csv_bytes(ORGANIZATION_COLUMNS, _relation_rows(notes, organization_roles,
+                                                          lambda o: (o.acronym, o.name)))
 
 
 def note_paragraphs_csv(notes) -> bytes:
-    return csv_bytes(PARAGRAPH_COLUMNS, (
-        _cells(n.id, p.label, p.document.key, "" if p.number is None else str(p.number), p.document.title)
-        for n in oldest_first(notes) for p in n.paragraphs))
+    return csv_bytes(PARAGRAPH_COLUMNS, _relation_rows(
+        notes, lambda n: ((p, None) for p in n.paragraphs),
+        lambda p: (p.label, p.document.key, "" if p.number is None else str(p.number), p.document.title)))
+
+
+def _relation_rows(notes, named_in, cells_of):
+    """The rows of a long table, oldest note first: (note id, role, *cells_of(entity)) for
+    each (entity, role) that `named_in(note)` yields, or without the role when it is None.
+
+    An entity recurs in thousands of rows: its cells are made spreadsheet-safe once, and a
+    note's id once per note. Roles are the plain words of the model, which need no care."""
+    safe: dict[str, tuple[str, ...]] = {}
+    for note in oldest_first(notes):
+        note_id = (spreadsheet_safe(note.id),)
+        for entity, role in named_in(note):
+            cells = safe.get(entity.slug)
+            if cells is None:
+                cells = safe[entity.slug] = _cells(*cells_of(entity))
+            yield note_id + cells if role is None else note_id + (role,) + cells
 
 
 # --- notes.json ----------------------------------------------------------------------------

@@ -6,8 +6,9 @@ so the same view can feed an HTML page, a feed and (later) the search store.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 
 from .catalog import Organization, State
 from .model import Note, Term
@@ -52,10 +53,8 @@ def note_link(note: Note) -> Link:
 
 def by_year(notes) -> list[tuple[int, list[Note]]]:
     """Notes (already newest first) grouped under their years, newest year first."""
-    groups: dict[int, list[Note]] = defaultdict(list)
-    for note in notes:
-        groups[note.year].append(note)
-    return sorted(groups.items(), reverse=True)
+    # Newest first, a year's notes are next to each other: grouping them needs no sorting.
+    return [(year, list(group)) for year, group in groupby(notes, key=attrgetter("date.year"))]
 
 
 def describe(term: Term) -> str:
