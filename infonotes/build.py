@@ -21,7 +21,7 @@ from .config import Config
 from .load import display_path, find_note_files, note_id, read_source
 from .markdown import make_markdown
 from .model import Note, SiteModel, build_model
-from .parallel import map_slices
+from .parallel import map_slices, worker_count
 from .problems import InputError, Problem
 from .render import NotePages, Offline, SitePages, plan_pages
 from .search import plain_text, search_files
@@ -76,15 +76,27 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
         site_pages = SitePages(config, links, model, offline)
         plans = plan_pages(model)
         refuse_collisions([p.path for p in plans] + [note_path(n.id) for n in model.notes])
-        # This process makes the search index while the workers write the pages: the
-        # index is one job that does not split, and would otherwise leave a core idle.
-        with staging.start_pages(plans, site_pages.render, workers) as pages:
-            if search:
-                sizes += timings.run("search", _write_search_files, staging, model)
-            sizes += timings.run("pages", pages.results)
+        sizes += _write_pages_and_search(timings, staging, plans, site_pages, model, workers, search)
         sizes += timings.run("assets", _copy_assets, staging, config.theme_dir)
         timings.run("publish", staging.publish)
     return BuildResult(len(model.notes), len(sizes), sum(sizes), timings, model, tuple(notes))
+
+
+def _write_pages_and_search(timings: Timings, staging: Staging, plans, site_pages: SitePages, model: SiteModel,
+                            workers: int | None, search: bool) -> list[int]:
+    """The site pages, and the search index unless `search` is off; the size of each file.
+
+    The index is one job that does not split: this process makes it while the other
+    cores' workers write the pages, then helps them finish (with one core, one after
+    the other).
+    """
+    cores = worker_count() if workers is None else workers
+    if not search:
+        return timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
+    make_index = partial(timings.run, "search", _write_search_files, staging, model)
+    sizes, search_sizes = timings.run("pages", staging.write_pages_beside, plans, site_pages.render, make_index,
+                                      cores - 1)
+    return sizes + search_sizes
 
 
 def notes_in(notes_dir: Path) -> list[Path]:

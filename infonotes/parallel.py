@@ -1,7 +1,11 @@
-"""Run one function over slices of a list in forked worker processes.
+"""Run one function over parts of a list in forked worker processes.
 
 Forking (not spawning) lets each worker inherit what the function needs, the catalog
 or the whole site model, without pickling it; only the results travel back.
+
+- `map_slices`: the workers share the list out in equal slices, and this process waits.
+- `map_beside`: this process first does a job of its own, then joins the workers; all
+  take small chunks from a shared counter, so the work evens out whatever each part costs.
 """
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ import os
 import traceback
 
 from .problems import InputError
+
+CHUNK = 8
+"""Items per claim in `map_beside`: small enough to even out the end, large enough that
+claiming (a lock and a counter) costs nothing next to the work."""
 
 
 def worker_count() -> int:
@@ -26,47 +34,64 @@ def map_slices(function, items: list, workers: int | None = None, minimum: int =
     `function` takes a list and returns a list. Small inputs run in this process:
     a fork costs more than it saves below `minimum` items.
     """
-    with start_slices(function, items, workers, minimum) as running:
-        return running.results()
-
-
-def start_slices(function, items: list, workers: int | None = None, minimum: int = 64) -> "Running":
-    """`map_slices` that returns at once, so that this process can do other work while the
-    workers run; `results()` waits for them. Use it as a context manager: leaving the block
-    early (an error in that other work) stops the workers."""
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < minimum or not _can_fork():
-        return Running(done=function(items))
+        return function(items)
+    slices = [items[i::workers] for i in range(workers)]
+    with _Workers() as pool:
+        for part in slices:
+            pool.start(function, part)
+        results = pool.results()
+    return _interleave(results, len(items))
+
+
+def map_beside(function, items: list, job, workers: int | None = None, minimum: int = 64) -> tuple[list, object]:
+    """(function(items), job()): `job` runs in this process while `workers` forked
+    processes (default: one per core but this one) work through `items`; then this
+    process helps them finish. `function` takes a list and returns a list, as for
+    `map_slices`; its results come back in the order of the items.
+
+    With no worker to spare, or few items, the job and then the function run here.
+    """
+    workers = worker_count() - 1 if workers is None else workers
+    if workers < 1 or len(items) < minimum or not _can_fork():
+        done = job()
+        return function(items), done
+    chunks = [items[start:start + CHUNK] for start in range(0, len(items), CHUNK)]
     context = multiprocessing.get_context("fork")
-    running = Running(total=len(items))
-    # A worker shares this process's memory until it writes to it, and a garbage
-    # collection writes to every object it visits: frozen objects it leaves alone, so
-    # the workers do not each end up with a copy of the whole site model.
-    gc.freeze()
-    try:
-        for part in (items[i::workers] for i in range(workers)):
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_run, args=(function, part, sender), daemon=True)
-            process.start()
-            sender.close()
-            running.pipes.append(receiver)
-            running.processes.append(process)
-    finally:
-        gc.unfreeze()  # here, in the parent, everything is collectable again
-    return running
+    claimed = context.Value("i", 0)
+    with _Workers() as pool:
+        for _ in range(workers):
+            pool.start(_work_through, function, chunks, claimed)
+        done = job()
+        mine = _work_through(function, chunks, claimed)
+        parts = [mine, *pool.results()]
+    by_chunk = dict(pair for part in parts for pair in part)
+    return [result for index in range(len(chunks)) for result in by_chunk[index]], done
 
 
-class Running:
-    """Worker processes, each on one slice of a list (or, for small lists, the result
-    already made in this process)."""
+def _work_through(function, chunks: list, claimed) -> list[tuple[int, list]]:
+    """(chunk number, function(chunk)) for every chunk this process claims first."""
+    done = []
+    while True:
+        with claimed.get_lock():
+            index = claimed.value
+            claimed.value += 1
+        if index >= len(chunks):
+            return done
+        done.append((index, function(chunks[index])))
 
-    def __init__(self, total: int = 0, done: list | None = None):
-        self.total = total
-        self.done = done
+
+class _Workers:
+    """Forked processes, each sending back one value; leaving the block early (an error
+    here) stops those still running."""
+
+    def __init__(self):
+        self.context = multiprocessing.get_context("fork")
         self.pipes: list = []
         self.processes: list = []
 
-    def __enter__(self) -> "Running":
+    def __enter__(self) -> "_Workers":
         return self
 
     def __exit__(self, *exc) -> None:
@@ -75,10 +100,24 @@ class Running:
                 process.terminate()
             process.join()
 
+    def start(self, target, *args) -> None:
+        receiver, sender = self.context.Pipe(duplex=False)
+        # A worker shares this process's memory until it writes to it, and a garbage
+        # collection writes to every object it visits: frozen objects it leaves alone,
+        # so the workers do not each end up with a copy of the whole site model.
+        gc.freeze()
+        try:
+            process = self.context.Process(target=_run, args=(target, *args, sender), daemon=True)
+            process.start()
+        finally:
+            gc.unfreeze()  # here, in the parent, everything is collectable again
+        sender.close()
+        self.pipes.append(receiver)
+        self.processes.append(process)
+
     def results(self) -> list:
-        """Every slice's results, merged back into the order of the items."""
-        if self.done is not None:
-            return self.done
+        """Each worker's value, in the order they were started; a worker's InputError is
+        raised as it is, any other failure as a RuntimeError with its traceback."""
         results = []
         failure = None
         for receiver, process in zip(self.pipes, self.processes):
@@ -95,13 +134,14 @@ class Running:
             raise failure
         if failure:
             raise RuntimeError(f"worker failed:\n{failure}")
-        self.done = _interleave(results, self.total)
-        return self.done
+        return results
 
 
-def _run(function, part, sender) -> None:
+def _run(function, *args) -> None:
+    """In a worker: send back (True, function(*args)), or (False, what went wrong)."""
+    *args, sender = args
     try:
-        sender.send((True, function(part)))
+        sender.send((True, function(*args)))
     except InputError as error:  # a problem for people: the parent reports it as it is
         sender.send((False, error))
     except BaseException:  # the parent re-raises it; a worker must always answer

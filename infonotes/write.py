@@ -10,7 +10,7 @@ import shutil
 from functools import partial
 from pathlib import Path
 
-from .parallel import Running, start_slices
+from .parallel import map_beside, map_slices
 from .problems import InputError, Problem
 from .urls import file_of
 
@@ -62,10 +62,15 @@ class Staging:
             target.write_bytes(data)
         return len(data)
 
-    def start_pages(self, pages: list, render, workers: int | None = None) -> Running:
-        """Render `pages` (objects with `.path`) with `render(page) -> bytes` in worker
-        processes; their `results()` are the sizes written."""
-        return start_slices(partial(_write_slice, self, render), pages, workers)
+    def write_pages(self, pages: list, render, workers: int | None = None) -> list[int]:
+        """Render `pages` (objects with `.path`) with `render(page) -> bytes`, in parallel;
+        the size of each file written."""
+        return map_slices(partial(_write_slice, self, render), pages, workers)
+
+    def write_pages_beside(self, pages: list, render, job, workers: int | None = None) -> tuple[list[int], object]:
+        """`write_pages` while this process runs `job()` (see `map_beside`): (the sizes,
+        what `job` returned)."""
+        return map_beside(partial(_write_slice, self, render), pages, job, workers)
 
     def copy(self, source: Path, path: str) -> int:
         target = self.folder / path

@@ -1,0 +1,68 @@
+"""The worker pools of infonotes/parallel.py: results in the order of the items, whatever
+process made them; problems for people come back as they are; nothing is left running."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from infonotes.parallel import map_beside, map_slices
+from infonotes.problems import InputError, Problem
+
+
+def _squares_with_pids(items: list[int]) -> list[tuple[int, int]]:
+    return [(item * item, os.getpid()) for item in items]
+
+
+def _refuse_13(items: list[int]) -> list[int]:
+    if 13 in items:
+        raise InputError([Problem("thirteen.md", 3, "unlucky")])
+    return items
+
+
+def test_map_slices_keeps_the_order_of_the_items_and_uses_workers():
+    items = list(range(500))
+    results = map_slices(_squares_with_pids, items, workers=2)
+    assert [square for square, _ in results] == [i * i for i in items]
+    assert len({pid for _, pid in results}) == 2 and os.getpid() not in {pid for _, pid in results}
+
+
+def test_map_beside_runs_the_job_here_and_shares_the_items():
+    items = list(range(2000))
+    def job():
+        time.sleep(0.3)  # long enough for the worker to start and take chunks
+        return "index", os.getpid()
+
+    results, job = map_beside(_squares_with_pids, items, job, workers=1)
+    assert job == ("index", os.getpid())
+    assert [square for square, _ in results] == [i * i for i in items]
+    made_by = {pid for _, pid in results}
+    assert len(made_by) <= 2 and made_by - {os.getpid()}, "a worker made some of them"
+
+
+def test_map_beside_without_a_worker_to_spare_runs_everything_here():
+    results, job = map_beside(_squares_with_pids, list(range(100)), lambda: 7, workers=0)
+    assert job == 7 and {pid for _, pid in results} == {os.getpid()}
+
+
+@pytest.mark.parametrize("mapper", ["slices", "beside"])
+def test_a_workers_input_error_reaches_the_caller_as_it_is(mapper):
+    items = list(range(300))
+    with pytest.raises(InputError) as raised:
+        if mapper == "slices":
+            map_slices(_refuse_13, items, workers=2)
+        else:
+            map_beside(_refuse_13, items, lambda: None, workers=1)
+    assert raised.value.problems == [Problem("thirteen.md", 3, "unlucky")]
+
+
+def test_a_failing_job_stops_the_workers():
+    import multiprocessing
+
+    def job():
+        raise ValueError("the index failed")
+
+    with pytest.raises(ValueError, match="the index failed"):
+        map_beside(_squares_with_pids, list(range(5000)), job, workers=1)
+    assert not multiprocessing.active_children()
