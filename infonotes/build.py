@@ -1,8 +1,8 @@
 """The build, as a checklist: each step one call, each step timed.
 
     catalogs -> notes (read, check, render Markdown, write the note's page) -> model
-             -> search index and store -> site pages (indexes, terms, feeds, sitemap)
-             -> assets -> publish
+             -> site pages (indexes, terms, feeds, sitemap), with the search index and
+                store made beside them -> assets -> publish
 
 Steps hand data forward only. Pages go to a staging folder; any problem in the input
 stops the build before `publish`, so the output folder changes only when all succeeded.
@@ -94,8 +94,9 @@ def _write_pages_and_search(timings: Timings, staging: Staging, plans, site_page
     if not search:
         return timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
     make_index = partial(timings.run, "search", _write_search_files, staging, model)
-    sizes, search_sizes = timings.run("pages", staging.write_pages_beside, plans, site_pages.render, make_index,
-                                      cores - 1)
+    # Timed as a whole, "pages with search": the "search" inside it is this process's part.
+    sizes, search_sizes = timings.run("pages with search", staging.write_pages_beside, plans, site_pages.render,
+                                      make_index, cores - 1)
     return sizes + search_sizes
 
 

@@ -71,6 +71,9 @@ def pick_pages(site: Path) -> dict[str, Path]:
         "document": _biggest(_pages_in(site, "paragraphs", lambda p: not _is_paragraph(p))),
         "states index": site / "states" / "index.html",
         "404": site / "404.html",
+        "open data": site / "data" / "index.html",
+        "year": _biggest(_pages_in(site, "notes", lambda p: p.parent.name.isdigit())),
+        "all notes": site / "notes" / "index.html",
     }
 
 
@@ -189,7 +192,8 @@ AXE_RUN = """async () => {
   }));
 }"""
 
-PAGE_KINDS = ["home", "note", "state", "organization", "paragraph", "document", "states index", "404"]
+PAGE_KINDS = ["home", "note", "state", "organization", "paragraph", "document", "states index", "404",
+              "open data", "year", "all notes"]
 CHART_KINDS = ["home", "state", "organization", "paragraph", "states index"]
 
 
