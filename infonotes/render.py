@@ -198,9 +198,9 @@ class NotePages(_Pages):
         """(address, bytes) of everything that depends on the note alone: its page."""
         return [(note_path(note.id), self.render(note))]
 
-    def render(self, note: Note, fields: cite.CitationFields | None = None) -> bytes:
+    def render(self, note: Note) -> bytes:
         here = note_path(note.id)
-        fields = fields or self.citation_fields(note)
+        fields = self.citation_fields(note)
         return self._page(
             "note.html", here, note.title, note=note,
             description=note.summary or f"Information note on {note.title}.",
