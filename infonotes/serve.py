@@ -32,7 +32,6 @@ from urllib.parse import unquote
 
 from . import rebuild
 from .config import load_config
-from .problems import InputError
 from .report import as_dict
 from .search import FieldCounter
 from .watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, ChangeQueue, Roots, start_watching
@@ -370,10 +369,12 @@ def refresh_search(served: Served, jobs: SearchJobs, drafts: bool) -> None:
         print(f"search index updated in {time.perf_counter() - start:.2f} s", flush=True)
 
 
-def rebuild_loop(served: Served, request: rebuild.Request, published: rebuild.Published,
+def rebuild_loop(served: Served, request: rebuild.Request, published: rebuild.Published | None,
                  queue: ChangeQueue, jobs: SearchJobs) -> None:
-    """The rebuild thread: one rebuild for each quiet batch of changes."""
-    _warm_up(served, published)
+    """The rebuild thread: one rebuild for each quiet batch of changes. With no site built
+    yet (`published` None: the first build failed), every change makes a full build."""
+    if published is not None:
+        _warm_up(served, published)
     pending: set[str] = set()  # kinds of change a failed rebuild has not applied yet
     while (batch := queue.take()) is not None:
         started = time.time()
@@ -408,7 +409,7 @@ def _warm_up(served: Served, published) -> None:
 def _rebuild(served: Served, request, published, kinds: set[str]):
     """(the outcome, the paths written) of one rebuild, applied to the folder. Settings,
     catalogs and templates may change any page: they are rebuilt in full."""
-    if kinds & {CONFIG, CATALOG, TEMPLATE}:
+    if published is None or kinds & {CONFIG, CATALOG, TEMPLATE}:
         outcome = rebuild.full_build(request, served.folder)
     else:
         outcome = rebuild.rebuild_notes(published, request, served.folder) if NOTE in kinds else \
@@ -447,11 +448,42 @@ def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], star
         print(f"{kind} in {seconds * 1000:.0f} ms: {len(written)} file{'s' if len(written) != 1 else ''} "
               "changed", flush=True)
     new = served.status.update(**changes)
-    if new.search < new.epoch:  # the search thread makes it, and says so when it is written
+    if published is not None and new.search < new.epoch:  # the search thread makes it, and says so
         jobs.put(published, new.epoch)
 
 
 # --- the command ----------------------------------------------------------------------
+
+
+WAITING_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The preview is waiting for the problems to be fixed</title>
+</head>
+<body>
+<main>
+<h1>The preview is waiting for the problems to be fixed</h1>
+<p>The archive could not be built: the problems are listed on this page and in the terminal.
+Fix them and save; this page then shows the site by itself.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def _wait_for_a_good_build(served: Served, outcome: rebuild.Outcome) -> None:
+    """The first build failed: say why, and serve a page that says so at every address
+    (the live-reload overlay lists the problems) until a save fixes them; the rebuild
+    thread then makes the whole site."""
+    from .cli import report_problems
+    report_problems(outcome.problems)
+    print("the preview waits for a build without problems: fix the files above and save", flush=True)
+    served.folder.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "404.html"):
+        (served.folder / name).write_text(WAITING_PAGE, encoding="utf-8")
+    served.status.update(problems=tuple(as_dict(p) for p in outcome.problems), builds=1)
 
 
 def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, notes_dir: Path | None = None,
@@ -481,11 +513,10 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, notes_di
         start = time.perf_counter()
         outcome = rebuild.full_build(request, folder)
         if outcome.problems:
-            server.server_close()
-            raise InputError(list(outcome.problems))
-        print(f"built {outcome.files:,} files from "
-              f"{len(outcome.published.model.notes):,} notes in {time.perf_counter() - start:.1f} s into {folder}",
-              flush=True)
+            _wait_for_a_good_build(served, outcome)
+        else:
+            print(f"built {outcome.files:,} files from {len(outcome.published.model.notes):,} notes in "
+                  f"{time.perf_counter() - start:.1f} s into {folder}", flush=True)
         queue, jobs = ChangeQueue(), SearchJobs()
         observer = start_watching(Roots.of(config_path, config, notes_dir), queue)
         threads = [threading.Thread(target=rebuild_loop, args=(served, request, outcome.published, queue, jobs),

@@ -7,6 +7,7 @@ folder, stops cleanly on Ctrl-C, and says what to do when the port is taken.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -256,3 +257,42 @@ def test_an_address_it_cannot_listen_on_is_said_without_a_traceback(project, arg
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert "cannot listen on" in result.stderr and "--port" in result.stderr, result.stderr
+
+
+def test_a_broken_archive_at_start_is_served_as_a_waiting_page_until_fixed(tmp_path):
+    # A contributor starts the preview in the middle of an edit: serve must not exit, but
+    # say what is wrong (terminal, status, page) and show the site once the note is fixed.
+    broken = note_text(title="Half-written", date="2021-02-30", states="[Atlantis]")
+    project = write_project(tmp_path / "p", {**NOTES, "2021/2021-02-28-half-written.md": broken})
+    note = project / "notes" / "2021" / "2021-02-28-half-written.md"
+    running = Server(project, free_port(), tmp_path / "logs")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert running.process.poll() is None, f"serve exited:\n{running.output()}"
+            try:
+                status, _, body = running.get("/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, running.output()
+                time.sleep(0.1)
+        assert b"waiting for the problems to be fixed" in body and b"data-events" in body, body[:300]
+        status, _, body = running.get("/states/norway/")
+        assert status == 404 and b"waiting for the problems to be fixed" in body
+        problems = json.loads(running.get("/__live/status")[2])["problems"]
+        texts = " ".join(p["text"] for p in problems)
+        assert "2021-02-30" in texts and "Atlantis" in texts, problems
+        assert "2021-02-28-half-written.md" in running.output() and "Traceback" not in running.output()
+
+        note.write_text(note_text(title="Half-written", date="2021-02-28", states="[Norway]"), encoding="utf-8")
+        deadline = time.monotonic() + START_TIMEOUT
+        while not json.loads(running.get("/__live/status")[2])["epoch"]:
+            assert time.monotonic() < deadline, f"no rebuild after the fix:\n{running.output()}"
+            time.sleep(0.1)
+        live = json.loads(running.get("/__live/status")[2])
+        assert live["problems"] == [] and live["search"] == live["epoch"]
+        status, _, body = running.get("/states/norway/")
+        assert status == 200 and b"Half-written" in body and b"waiting" not in body
+        assert running.get("/search/index.js")[0] == 200
+    finally:
+        running.stop()
