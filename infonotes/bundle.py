@@ -74,6 +74,7 @@ def make_bundle(config: Config, *, out: str | None = None, notes_dir: Path | Non
     `out` is the zip's path, or a folder (existing, or written with a final '/') to put
     it in under its own name; default: its own name in the current folder.
     """
+    refuse_unwritable(zip_folder(out))  # before the build: it takes seconds
     links = Links(config.base_url, config.base_path, relative=True)
     offline = Offline(site_url=config.base_url, as_of=AS_OF)
     notes_dir = notes_dir or config.notes_dir
@@ -126,6 +127,29 @@ def bundle_path(out: str | None, top: str) -> Path:
     if out.endswith(("/", os.sep)) or Path(out).is_dir():
         return Path(out) / f"{top}.zip"
     return Path(out)
+
+
+def zip_folder(out: str | None) -> Path:
+    """The folder the zip goes into (`bundle_path`'s, known before the zip's name is)."""
+    if out is None:
+        return Path(".")
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        return Path(out)
+    return Path(out).parent
+
+
+def refuse_unwritable(folder: Path) -> None:
+    """An InputError if the zip could not be written into `folder` (or into the folders
+    to be made for it): its nearest existing ancestor must be a folder we may write in."""
+    existing = folder.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError([Problem(str(folder), 0, f"cannot write the bundle there: {existing} is a file, "
+                                                 "not a folder")])
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError([Problem(str(folder), 0, f"cannot write the bundle there: {existing} is not "
+                                                 "writable; choose another --out")])
 
 
 def as_of_html(newest: dt.date | None) -> bytes:

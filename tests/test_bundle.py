@@ -596,10 +596,15 @@ def test_an_interrupted_run_leaves_no_zip(tmp_path, monkeypatch):
 def test_an_output_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    run = run_cli(["--config", str(ROOT / "site.toml"), "bundle", "--notes", str(small_archive(tmp_path / "notes")),
-                   "--out", str(blocker / "copy.zip")], cwd=tmp_path)
-    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert f"{blocker / 'copy.zip'}: cannot write the bundle" in run.stderr, run.stderr
+    notes = small_archive(tmp_path / "notes")
+    # A broken note too: the output is refused before the build starts, so it goes unread.
+    (notes / "2020-01-02-bad.md").write_text("---\ntitle: Bad\ndate: 2020-13-45\n---\n\nText.\n", encoding="utf-8")
+    for out in (blocker / "copy.zip", blocker / "deeper" / "copy.zip"):
+        run = run_cli(["--config", str(ROOT / "site.toml"), "bundle", "--notes", str(notes), "--out", str(out)],
+                      cwd=tmp_path)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert f"{out.parent}: cannot write the bundle there: {blocker} is a file" in run.stderr, run.stderr
+        assert "2020-01-02-bad.md" not in run.stderr, "the output is checked before the (slow) build"
 
 
 def test_the_bundle_module_raises_input_errors_for_bad_notes(tmp_path):

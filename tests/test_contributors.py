@@ -788,3 +788,23 @@ def test_the_editor_task_reads_checks_messages():
     assert error[pattern["message"]] == "unknown State 'Japn' (did you mean Japan?)" and not error[pattern["severity"]]
     settings = json.loads((ROOT / ".vscode" / "settings.json").read_text(encoding="utf-8"))
     assert settings
+
+
+def _steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_workflows_check_against_the_address_the_site_is_really_published_at():
+    # A repository named OWNER.github.io is published at the root of that domain, not
+    # under /OWNER.github.io/: a wrong address would only ever give "not reachable".
+    pages = _steps(_workflow("pages.yml"))
+    configure = next(i for i, s in enumerate(pages) if s.get("uses", "").startswith("actions/configure-pages@"))
+    check = next(i for i, s in enumerate(pages) if "build.py check" in s.get("run", ""))
+    assert configure < check and pages[configure].get("id") == "pages"
+    assert pages[check]["env"]["PUBLISHED_URLS"] == "${{ steps.pages.outputs.base_url }}/data/urls.txt"
+    pull = next(s for s in _steps(_workflow("pull-request.yml")) if "build.py check" in s.get("run", ""))
+    address = pull["env"]["PUBLISHED_URLS"]
+    assert "github.event.repository.name == format('{0}.github.io', github.repository_owner)" in address
+    assert "format('https://{0}.github.io/data/urls.txt', github.repository_owner)" in address
+    assert "format('https://{0}.github.io/{1}/data/urls.txt', github.repository_owner, " \
+           "github.event.repository.name)" in address
