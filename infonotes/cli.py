@@ -12,6 +12,10 @@ from .problems import InputError
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "published", None) and getattr(args, "paths", None):
+        # Which addresses the site keeps is known only from the whole archive.
+        parser.error("--published compares the whole archive with the published site: "
+                     "give it without note paths")
     try:
         return args.command(args)
     except InputError as error:

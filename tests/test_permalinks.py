@@ -345,3 +345,17 @@ def test_the_schema_accepts_former_ids_as_the_checker_does():
         assert validator.is_valid({**good, "former_ids": former}), former
     for former in (["Old Title"], ["2019-12-01-Old"], [1]):
         assert not validator.is_valid({**good, "former_ids": former}), former
+
+
+def test_published_with_note_paths_is_refused_rather_than_ignored(tmp_path, capsys):
+    root = write_project(tmp_path, {"2020/2020-01-02-a.md": note_text("A", "2020-01-02")})
+    urls = tmp_path / "urls.txt"
+    urls.write_text("/notes/2020-01-02-gone/\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["--config", str(root / "site.toml"), "check", str(root / "notes" / "2020"),
+                  "--published", str(urls)])
+    assert exited.value.code == 2
+    assert "--published compares the whole archive" in capsys.readouterr().err
+    # Without paths, the same list is compared, and the lost address is an error.
+    code, out = _check(root, capsys, "--published", str(urls))
+    assert code == 1 and "/notes/2020-01-02-gone/" in out
