@@ -442,7 +442,8 @@ def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], star
             changes["search"] = epoch
     if outcome.problems:
         report_problems(outcome.problems)
-        print("the preview keeps showing the last good build; fix the files above and save", flush=True)
+        print(WAITING if published is None else "the preview keeps showing the last good build; "
+              "fix the files above and save", flush=True)
     elif written:
         kind = "full rebuild" if outcome.full else "rebuilt"
         print(f"{kind} in {seconds * 1000:.0f} ms: {len(written)} file{'s' if len(written) != 1 else ''} "
@@ -455,6 +456,7 @@ def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], star
 # --- the command ----------------------------------------------------------------------
 
 
+WAITING = "the preview waits for a build without problems: fix the files above and save"
 WAITING_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -479,7 +481,7 @@ def _wait_for_a_good_build(served: Served, outcome: rebuild.Outcome) -> None:
     thread then makes the whole site."""
     from .cli import report_problems
     report_problems(outcome.problems)
-    print("the preview waits for a build without problems: fix the files above and save", flush=True)
+    print(WAITING, flush=True)
     served.folder.mkdir(parents=True, exist_ok=True)
     for name in ("index.html", "404.html"):
         (served.folder / name).write_text(WAITING_PAGE, encoding="utf-8")

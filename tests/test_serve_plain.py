@@ -284,6 +284,16 @@ def test_a_broken_archive_at_start_is_served_as_a_waiting_page_until_fixed(tmp_p
         assert "2021-02-30" in texts and "Atlantis" in texts, problems
         assert "2021-02-28-half-written.md" in running.output() and "Traceback" not in running.output()
 
+        # Still broken after a save: still waiting, and it says so (there is no good build).
+        note.write_text(note_text(title="Half-written", date="2021-02-28", states="[Atlantis]"), encoding="utf-8")
+        deadline = time.monotonic() + START_TIMEOUT
+        while json.loads(running.get("/__live/status")[2])["builds"] < 2:
+            assert time.monotonic() < deadline, f"no rebuild after the save:\n{running.output()}"
+            time.sleep(0.1)
+        assert running.output().count("the preview waits for a build without problems") == 2, running.output()
+        assert "last good build" not in running.output()
+        assert b"waiting for the problems to be fixed" in running.get("/")[2]
+
         note.write_text(note_text(title="Half-written", date="2021-02-28", states="[Norway]"), encoding="utf-8")
         deadline = time.monotonic() + START_TIMEOUT
         while not json.loads(running.get("/__live/status")[2])["epoch"]:
