@@ -18,7 +18,7 @@ from .fix import Fix, apply_fixes, plan_fixes
 from .load import display_path, find_note_files, note_id, read_source
 from .model import build_model
 from .parallel import map_slices
-from .problems import WARNING, InputError, Problem
+from .problems import InputError, Problem
 
 
 @dataclass
@@ -34,11 +34,11 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != WARNING]
+        return [p for p in self.problems if p.is_error]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
+        return [p for p in self.problems if not p.is_error]
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.errors or (strict and self.warnings))

@@ -39,9 +39,6 @@ class Fix:
     """The characters written now (quotes included)."""
     new: str
     """The characters to write instead."""
-    value: str
-    """The value the old characters spell, and the canonical value that replaces it."""
-    canonical: str
 
 
 def plan_fixes(path: Path, shown: str, catalog: Catalog) -> list[Fix]:
@@ -101,8 +98,7 @@ def _fix(item, field: str, catalog: Catalog, lines: list[str], shown: str) -> Fi
         return None
     if not isinstance(again, yamlnodes.Scalar) or again.text != item.text:
         return None
-    return Fix(shown, item.line, item.column, item.end_column, field, old,
-               scalar_text(target, item.style), item.text, target)
+    return Fix(shown, item.line, item.column, item.end_column, field, old, scalar_text(target, item.style))
 
 
 def scalar_text(value: str, style: str) -> str:

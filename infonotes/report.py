@@ -62,7 +62,7 @@ def summary(problems: list[Problem], checked: Iterable[str] | None = None, *,
     `checked` holds the (displayed) paths of the notes checked; without it the summary
     counts files, as a build does.
     """
-    errors = sum(1 for p in problems if p.severity != WARNING)
+    errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors
     counted = " and ".join(part for part in (
         _count(errors, "problem") if errors else "", _count(warnings, "warning") if warnings else "") if part)
