@@ -1,7 +1,11 @@
 # Two commands do all the set-up on a fresh machine:
 #   make serve   create .venv, install everything, build the sample archive, serve it on 127.0.0.1:8000
 #   make test    the same set-up, then the whole test suite (browser tests included)
-PYTHON ?= python3
+# The Python that makes .venv: Debian's own python3 (3.11 on this machine) when it has
+# venv, since Debian builds it with profile-guided optimization, which makes a build
+# about a tenth quicker than with an unoptimized build such as pyenv's; else python3.
+SYSTEM_PYTHON := $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo /usr/bin/python3)
+PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
