@@ -930,7 +930,7 @@ def test_hostile_text_is_shown_escaped(evil_site):
     for markdown in ("[x](javascript:alert(1))", "[y](JAVASCRIPT:alert(1))", "[z](data:text/html;base64,xx)",
                      "[v](vbscript:x)"):
         assert markdown in page.text, f"{markdown} should stay plain text"
-    # The citation downloads carry the title, percent-encoded, as data; no other link does.
+    # Only the citation downloads may carry note text in a link (base64-encoded, as data).
     assert [a.get("href") for a in page.find_all("a") if "alert" in (a.get("href") or "")
             and not _citation_download("a", "href", a)] == []
     for listing in ("index.html", "notes/2020/index.html", "states/japan/index.html"):
