@@ -43,6 +43,24 @@ KEEP_ALIVE = 15.0
 server wakes up only this often."""
 SCRIPT = (Path(__file__).parent / "live.js").read_text(encoding="utf-8")
 
+WAITING = "the preview waits for a build without problems: fix the files above and save"
+WAITING_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The preview is waiting for the problems to be fixed</title>
+</head>
+<body>
+<main>
+<h1>The preview is waiting for the problems to be fixed</h1>
+<p>The archive could not be built: the problems are listed on this page and in the terminal.
+Fix them and save; this page then shows the site by itself.</p>
+</main>
+</body>
+</html>
+"""
+
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -454,25 +472,6 @@ def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], star
 
 
 # --- the command ----------------------------------------------------------------------
-
-
-WAITING = "the preview waits for a build without problems: fix the files above and save"
-WAITING_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>The preview is waiting for the problems to be fixed</title>
-</head>
-<body>
-<main>
-<h1>The preview is waiting for the problems to be fixed</h1>
-<p>The archive could not be built: the problems are listed on this page and in the terminal.
-Fix them and save; this page then shows the site by itself.</p>
-</main>
-</body>
-</html>
-"""
 
 
 def _wait_for_a_good_build(served: Served, outcome: rebuild.Outcome) -> None:
