@@ -7,14 +7,16 @@
 
 For each N, ../shared/tools/gen_notes.py writes N notes into a temporary folder; then
 `build.py build --notes DIR --out OUT` runs K times from scratch, each after a build
-with `--no-search` (OUT removed first, and the disk left to settle for a second), and
-`build.py check DIR` K times. Prints a Markdown table (median seconds, largest memory
+with `--no-search`, each into a new OUT (see `fresh_folder`), timed with nothing else
+running; then once more of each kind with the memory sampled; and `build.py check DIR`
+K times. Prints a Markdown table (median seconds, largest memory
 over the runs), the search index and store figures (their sizes as built, raw and
 gzipped, in total and per note, and the build's "search" step), the search page's
 figures in headless Chromium (time until it is ready to search, query times), the build's own step
 timings (median per step) and the targets.
 
-Memory is sampled every 20 ms over the build process and all its descendants (the
+Memory is sampled every 20 ms (in builds of their own: the sampling slows the build
+down) over the build process and all its descendants (the
 forked workers), in MB of 10^6 bytes:
   peak PSS sum      the largest sum of Pss (/proc/PID/smaps_rollup): pages shared
                     copy-on-write between parent and workers counted once, split
@@ -100,39 +102,56 @@ def parse_args():
 
 
 def bench_one(n: int, work: Path, runs: int, jobs: int | None) -> dict:
-    """Generate N notes, build and check them `runs` times; one table row."""
-    notes, out = work / f"notes-{n}", work / f"out-{n}"
+    """Generate N notes, build and check them; one table row.
+
+    Times come from `runs` builds of each kind (`--no-search`, then with search, in
+    turn) that nothing watches: sampling the memory costs the build a tenth of its time
+    at 5,000 notes on two cores. Memory comes from one more build of each kind, sampled
+    (see `measure_memory`). Each build writes a folder of its own (see `fresh_folder`).
+    """
+    notes = work / f"notes-{n}"
     run_checked([sys.executable, str(GEN), "--count", str(n), "--out", str(notes)], f"gen_notes N={n}")
-    build_cmd = [sys.executable, "build.py", "build", "--notes", str(notes), "--out", str(out)]
-    if jobs:
-        build_cmd += ["--jobs", str(jobs)]
+
+    def build(measure, *extra: str) -> tuple[Path, dict]:
+        out = fresh_folder(work, f"out-{n}")
+        cmd = [sys.executable, "build.py", "build", "--notes", str(notes), "--out", str(out), *extra]
+        label = " ".join(["build", *extra, f"N={n}"])
+        return out, measure(cmd + (["--jobs", str(jobs)] if jobs else []), label)
+
     builds, bare_builds = [], []
     for _ in range(runs):
-        remove_settled(out)
-        bare_builds.append(measure_build(build_cmd + ["--no-search"], f"build --no-search N={n}"))
-        remove_settled(out)
-        builds.append(measure_build(build_cmd, f"build N={n}"))
+        bare_builds.append(build(time_build, "--no-search")[1])
+        builds.append(build(time_build)[1])
+    bare_memory = build(measure_memory, "--no-search")[1]
+    out, memory = build(measure_memory)
     checks = [timed_check(notes, n) for _ in range(runs)]
     files, size = files_in(out)
     return {
         "n": n, "build": statistics.median(b["seconds"] for b in builds),
         "bare": statistics.median(b["seconds"] for b in bare_builds),
-        "bare_pss": max(b["pss"] for b in bare_builds),
-        "pss": max(b["pss"] for b in builds), "rss": max(b["rss"] for b in builds),
-        "single": max(b["single"] for b in builds), "files": files, "bytes": size,
+        "bare_pss": bare_memory["pss"], "pss": memory["pss"], "rss": memory["rss"],
+        "single": memory["single"], "files": files, "bytes": size,
         "check": statistics.median(checks), "steps": median_steps(b["steps"] for b in builds),
         "search_files": search_file_sizes(out),
         "browser": search_page_timings(out),
     }
 
 
-def remove_settled(folder: Path) -> None:
-    """Remove the last build's output and let the disk settle: the deleted files' blocks are
-    freed (and discarded, on this machine's ext4) in the background, which would otherwise
-    land on the next build's clock."""
-    shutil.rmtree(folder, ignore_errors=True)
-    os.sync()
-    time.sleep(1)
+def fresh_folder(work: Path, name: str) -> Path:
+    """A new output folder under `work`, never used before.
+
+    Builds do not reuse a folder that the last build wrote and the bench removed: this
+    machine's ext4 has no journal, and without one, ext4 will not give out again an
+    inode freed less than 30 seconds ago. It walks past each of those one by one for
+    every file it creates, so a build that follows the removal of 10,000 files pays for
+    it (up to a second and a half of kernel time at 5,000 notes, growing with each
+    round). All the outputs are removed with `work` at the end.
+    """
+    for number in range(1, 10_000):
+        folder = work / f"{name}-{number}"
+        if not folder.exists():
+            return folder
+    raise BenchError(f"no free folder name for {name} under {work}")
 
 
 def search_file_sizes(out: Path) -> dict[str, tuple[int, int]]:
@@ -209,10 +228,19 @@ def search_page_timings(out: Path) -> dict[str, float]:
             "query": statistics.median(queries), "slowest": max(queries), "run": statistics.median(runs)}
 
 
-def measure_build(cmd: list[str], label: str) -> dict:
+def time_build(cmd: list[str], label: str) -> dict:
+    """Run the build and time it, watching nothing else."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(failure(label, proc.returncode, proc.stdout + proc.stderr))
+    return {"seconds": seconds, "steps": parse_steps(proc.stdout)}
+
+
+def measure_memory(cmd: list[str], label: str) -> dict:
     """Run the build, sampling the memory of its process tree until it exits."""
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=stdout, stderr=stderr, text=True)
         peak_rss = peak_pss = 0
         while True:
@@ -222,14 +250,12 @@ def measure_build(cmd: list[str], label: str) -> dict:
             rss, pss = tree_memory(proc.pid)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(POLL)
-        seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0), stderr.seek(0)
         output, errors = stdout.read(), stderr.read()
     if proc.returncode != 0:
         raise BenchError(failure(label, proc.returncode, output + errors))
-    return {"seconds": seconds, "rss": peak_rss * 1024, "pss": peak_pss * 1024,
-            "single": usage.ru_maxrss * 1024, "steps": parse_steps(output)}
+    return {"rss": peak_rss * 1024, "pss": peak_pss * 1024, "single": usage.ru_maxrss * 1024}
 
 
 def tree_memory(root: int) -> tuple[int, int]:
