@@ -6,6 +6,7 @@ or the whole site model, without pickling it; only the results travel back.
 - `map_slices`: the workers share the list out in equal slices, and this process waits.
 - `map_beside`: this process first does a job of its own, then joins the workers; all
   take small chunks from a shared counter, so the work evens out whatever each part costs.
+- `map_chunks`: the same with no job of its own: this process is one of the workers.
 """
 from __future__ import annotations
 
@@ -45,7 +46,19 @@ def map_slices(function, items: list, workers: int | None = None, minimum: int =
     return _interleave(results, len(items))
 
 
-def map_beside(function, items: list, job, workers: int | None = None, minimum: int = 64) -> tuple[list, object]:
+def map_chunks(function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
+    """[function(chunk) for each chunk of `chunk` items], run by this process and
+    `workers` - 1 forked ones (default: one process per core); results in item order."""
+    workers = worker_count() if workers is None else workers
+    return map_beside(function, items, _nothing, workers - 1, chunk=chunk)[0]
+
+
+def _nothing() -> None:
+    return None
+
+
+def map_beside(function, items: list, job, workers: int | None = None, minimum: int = 64,
+               chunk: int = CHUNK) -> tuple[list, object]:
     """(function(items), job()): `job` runs in this process while `workers` forked
     processes (default: one per core but this one) work through `items`; then this
     process helps them finish. `function` takes a list and returns a list, as for
@@ -57,7 +70,7 @@ def map_beside(function, items: list, job, workers: int | None = None, minimum: 
     if workers < 1 or len(items) < minimum or not _can_fork():
         done = job()
         return function(items), done
-    chunks = [items[start:start + CHUNK] for start in range(0, len(items), CHUNK)]
+    chunks = [items[start:start + chunk] for start in range(0, len(items), chunk)]
     context = multiprocessing.get_context("fork")
     claimed = context.Value("i", 0)
     with _Workers() as pool:

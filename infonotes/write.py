@@ -10,7 +10,7 @@ import shutil
 from functools import partial
 from pathlib import Path
 
-from .parallel import map_beside, map_slices
+from .parallel import map_beside, map_chunks
 from .problems import InputError, Problem
 from .urls import file_of
 
@@ -65,7 +65,7 @@ class Staging:
     def write_pages(self, pages: list, render, workers: int | None = None) -> list[int]:
         """Render `pages` (objects with `.path`) with `render(page) -> bytes`, in parallel;
         the size of each file written."""
-        return map_slices(partial(_write_slice, self, render), pages, workers)
+        return map_chunks(partial(_write_slice, self, render), pages, workers)
 
     def write_pages_beside(self, pages: list, render, job, workers: int | None = None) -> tuple[list[int], object]:
         """`write_pages` while this process runs `job()` (see `map_beside`): (the sizes,

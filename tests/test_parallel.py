@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from infonotes.parallel import map_beside, map_slices
+from infonotes.parallel import map_beside, map_chunks, map_slices
 from infonotes.problems import InputError, Problem
 
 
@@ -44,6 +44,25 @@ def test_map_beside_runs_the_job_here_and_shares_the_items():
 def test_map_beside_without_a_worker_to_spare_runs_everything_here():
     results, job = map_beside(_squares_with_pids, list(range(100)), lambda: 7, workers=0)
     assert job == 7 and {pid for _, pid in results} == {os.getpid()}
+
+
+def _slow_squares_with_pids_and_sizes(items: list[int]) -> list[tuple[int, int, int]]:
+    time.sleep(0.01)  # so that both processes get chunks to do
+    return [(item * item, os.getpid(), len(items)) for item in items]
+
+
+def test_map_chunks_shares_chunks_of_the_given_size_between_this_process_and_workers():
+    items = list(range(1000))
+    results = map_chunks(_slow_squares_with_pids_and_sizes, items, workers=2, chunk=50)
+    assert [square for square, _, _ in results] == [i * i for i in items]
+    assert {size for _, _, size in results} == {50}
+    made_by = {pid for _, pid, _ in results}
+    assert len(made_by) == 2 and os.getpid() in made_by
+
+
+def test_map_chunks_with_one_process_runs_everything_here():
+    results = map_chunks(_slow_squares_with_pids_and_sizes, list(range(200)), workers=1, chunk=50)
+    assert {pid for _, pid, _ in results} == {os.getpid()}
 
 
 @pytest.mark.parametrize("mapper", ["slices", "beside"])
