@@ -2,6 +2,7 @@
 process made them; problems for people come back as they are; nothing is left running."""
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -85,3 +86,37 @@ def test_a_failing_job_stops_the_workers():
     with pytest.raises(ValueError, match="the index failed"):
         map_beside(_squares_with_pids, list(range(5000)), job, workers=1)
     assert not multiprocessing.active_children()
+
+
+def test_reading_and_rendering_notes_makes_no_reference_cycles(tmp_path):
+    """The notes step turns the cycle collector off (build._no_cycle_collection): safe only
+    while reading, checking and rendering notes, good or broken, leaves no cycles behind."""
+    from conftest import ROOT, gen_notes
+    from infonotes.build import _read_and_check
+    from infonotes.catalog import load_catalog
+    from infonotes.config import load_config
+    from infonotes.load import find_note_files
+    from infonotes.markdown import make_markdown
+    from infonotes.render import NotePages
+    from infonotes.urls import Links
+
+    config = load_config(ROOT / "site.toml")
+    catalog = load_catalog(config.data_dir, str(config.data_dir))
+    pages = NotePages(config, Links(config.base_url, config.base_path))
+    files = find_note_files(gen_notes(tmp_path / "notes", 120, broken=10)) + find_note_files(ROOT / "notes")
+    written = {}
+
+    def write_page(note):
+        written.update(pages.files(note))
+        return [1]
+
+    markdown = make_markdown()  # made once per build, before the step: it holds cycles of its own
+    gc.collect()
+    gc.disable()
+    try:
+        results = _read_and_check(catalog, write_page, True, markdown, files)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert len(written) >= 110 and sum(1 for note, _, _ in results if note is None) >= 5
+    assert unreachable == 0
