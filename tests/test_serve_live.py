@@ -440,6 +440,25 @@ def _delete_note(project: Path) -> None:
     _first_note(project, "2019").unlink()
 
 
+def _rename_keeping_the_address(project: Path) -> None:
+    note = _first_note(project, "2021")
+    text = note.read_text(encoding="utf-8")
+    note.unlink()  # first, so that the old id is free at every moment
+    note.with_name(note.stem + "-moved.md").write_text(
+        text.replace("\ntitle: ", f"\nformer_ids: [{note.stem}]\ntitle: ", 1), encoding="utf-8")
+
+
+def _make_draft(project: Path) -> None:
+    note = _first_note(project, "2022")
+    text = note.read_text(encoding="utf-8")
+    assert "\ndraft:" not in text
+    note.write_text(text.replace("\ntitle: ", "\ndraft: true\ntitle: ", 1), encoding="utf-8")
+
+
+def _publish_draft(project: Path) -> None:
+    replace_in(_first_note(project, "2022"), "\ndraft: true\n", "\ndraft: false\n")
+
+
 def _edit_template(project: Path) -> None:
     base = project / "templates" / "base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "</footer>\n<!-- edited -->", 1),
@@ -458,7 +477,9 @@ def _atomic_save(project: Path) -> None:
 
 CHANGES = [("a body edit", _edit_body), ("a State added", _add_state), ("a date in another year",
            _move_to_another_year), ("a note added", _add_note), ("a note renamed", _rename_note),
-           ("a note deleted", _delete_note), ("a template edit", _edit_template),
+           ("a note deleted", _delete_note), ("a note renamed with its former id", _rename_keeping_the_address),
+           ("a note made a draft", _make_draft), ("the draft published again", _publish_draft),
+           ("a template edit", _edit_template),
            ("a catalog edit", _edit_catalog), ("an atomic save", _atomic_save)]
 
 
