@@ -118,11 +118,11 @@ def load_notes_from(files: list[Path], catalog: Catalog, workers: int | None = N
                     write_page=None, keep_text: bool = True) -> tuple[list[Note], list[int]]:
     """Read, check and render every note in parallel; every problem of every file at once.
 
-    With `write_page`, each good note's page (and what else depends on the note alone: its
-    citation files) is written by the worker that read it, `write_page` giving the size of
-    each file it wrote; and the note comes back without its HTML body (the pages that
-    list notes never need it) but with its plain text for the search index (unless
-    `keep_text` is off: a build without search has no use for it).
+    With `write_page`, each good note's page (which depends on the note alone) is written
+    by the process that read it, `write_page` giving the size of each file it wrote; and
+    the note comes back without its HTML body (the pages that list notes never need it)
+    but with its plain text for the search index (unless `keep_text` is off: a build
+    without search has no use for it).
     """
     problems = check_ids(files)
     read_and_check = partial(_read_and_check, catalog, write_page, keep_text, make_markdown())
@@ -186,7 +186,7 @@ def _read_or_problems(path: Path) -> Source | list[Problem]:
 
 
 def _write_note_page(staging: Staging, pages: NotePages, drafts: bool, note: Note) -> list[int]:
-    """The note's page and its citation files; the size of each."""
+    """The note's page (none for a draft the build leaves out); the size of each file."""
     if note.draft and not drafts:
         return []
     return [staging.write(path, data) for path, data in pages.files(note)]
