@@ -103,6 +103,26 @@ def note_organizations(note: Note) -> list[Organization]:
     return list(dict.fromkeys(found))
 
 
+POSSESSIVE = re.compile(r"(\w)['\u2019][sS](?!\w)")
+"""An English possessive ending ("Norway's", "the Committee’s"): the first step of the
+index's pipeline drops it from every word, and the search page from every query word, so
+that "Norway" finds "Norway's" and "Norway's" finds "Norway". lunr alone would index
+"norway's" as a word of its own (its trimmer leaves a word with punctuation inside as it
+is)."""
+
+
+def without_possessives(text: str) -> str:
+    return POSSESSIVE.sub(r"\1", text) if "'" in text or "\u2019" in text else text
+
+
+def possessive_dropper(token, i=None, tokens=None):
+    """A lunr.py pipeline function: the token without its possessive ending."""
+    return token.update(lambda word, metadata=None: without_possessives(word))
+
+
+possessive_dropper.label = "possessive"  # an index step only: the serialized index never names it
+
+
 def search_document(ref: str, note: Note) -> dict:
     """One note as lunr sees it: a string per field."""
     states = " ".join(" ".join((s.name, *s.aliases, s.iso3)) for s in note_states(note))
@@ -156,10 +176,14 @@ stop words of names with them ("the" then finds 'Organisation for the Prohibitio
 queries are not filtered (lunr's search pipeline is the stemmer alone)."""
 
 
-def index_pipeline(stem=None, stop_words: bool = True) -> Pipeline:
-    """The index's pipeline: lunr's trimmer, stop-word filter and `stem` (default STEMMER)."""
+def index_pipeline(stem=None, stop_words: bool = True, possessives: bool = True) -> Pipeline:
+    """The index's pipeline: `possessive_dropper`, then lunr's trimmer, stop-word filter and
+    `stem` (default STEMMER). Without `possessives` (and with lunr.py's stemmer), lunr.py's
+    own pipeline: the tests compare with it."""
     pipeline = Pipeline()
-    pipeline.add(*(f for f in (trimmer, stop_word_filter if stop_words else None, stem or STEMMER) if f))
+    steps = (possessive_dropper if possessives else None, trimmer, stop_word_filter if stop_words else None,
+             stem or STEMMER)
+    pipeline.add(*(f for f in steps if f))
     return pipeline
 
 
@@ -315,10 +339,10 @@ class FieldCounter:
     to the next (only those of the last index): `serve` keeps one for the session, so that
     the index made after an edit counts the words of the edited note alone."""
 
-    def __init__(self, stem=None, stop_words_kept_in=None, remember: bool = False):
+    def __init__(self, stem=None, stop_words_kept_in=None, remember: bool = False, possessives: bool = True):
         self.kept = STOP_WORDS_KEPT_IN if stop_words_kept_in is None else stop_words_kept_in
-        self.filtered = _Terms(index_pipeline(stem))
-        self.unfiltered = _Terms(index_pipeline(stem, stop_words=False))
+        self.filtered = _Terms(index_pipeline(stem, possessives=possessives))
+        self.unfiltered = _Terms(index_pipeline(stem, stop_words=False, possessives=possessives))
         self.remember = remember
         self.known: dict[tuple[str, str], Counter] = {}
         self.used: dict[tuple[str, str], Counter] = {}
@@ -341,12 +365,14 @@ class FieldCounter:
 
 
 def index_postings(documents: Iterable[dict], fields: list[dict] = FIELDS, ref: str = "ref",
-                   stem=None, stop_words_kept_in=None, counter: FieldCounter | None = None) -> Postings:
+                   stem=None, stop_words_kept_in=None, counter: FieldCounter | None = None,
+                   possessives: bool = True) -> Postings:
     """The postings of `documents` as lunr's Builder makes them, with `stem` (default
     STEMMER) in the pipeline and the stop-word filter skipped for the fields
-    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN); or with `counter`'s settings."""
+    `stop_words_kept_in` (default STOP_WORDS_KEPT_IN), possessive endings dropped unless
+    `possessives` is off; or with `counter`'s settings."""
     names = [f["field_name"] for f in fields]
-    counter = counter or FieldCounter(stem, stop_words_kept_in)
+    counter = counter or FieldCounter(stem, stop_words_kept_in, possessives=possessives)
     numbers: dict[str, int] = {}  # term -> its _index: numbered when first met, as lunr does
     # Per field, term -> (documents, frequencies): one lookup per term of a field of a
     # document, the loop that costs most. Arrays of 32-bit numbers rather than lists of
@@ -567,11 +593,11 @@ def _field_vectors(postings: Postings, idfs: dict[int, float]) -> list:
 
 
 def index_json(documents: list[dict], fields: list[dict] = FIELDS, ref: str = "ref",
-               stem=None, stop_words_kept_in=None) -> str:
+               stem=None, stop_words_kept_in=None, possessives: bool = True) -> str:
     """json.dumps(lunr.lunr(ref, fields, documents).serialize(), separators=(",", ":"),
     ensure_ascii=False), byte for byte: the index that search/index.js expands to (with
-    `stem` and `stop_words_kept_in` as `index_postings` takes them)."""
-    postings = index_postings(documents, fields, ref, stem, stop_words_kept_in)
+    `stem`, `stop_words_kept_in` and `possessives` as `index_postings` takes them)."""
+    postings = index_postings(documents, fields, ref, stem, stop_words_kept_in, possessives=possessives)
     return to_json(lunr_index_data(json.loads(to_json(compact_index(postings)))))
 
 
@@ -664,10 +690,12 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 def tidy_word(word: str, wildcard: bool = False) -> str:
-    """A query word trimmed of punctuation at both ends, as the index trims its words
-    ('control?' -> 'control'); '' for a word with no letter or digit."""
+    """A query word without its possessive ending and trimmed of punctuation at both ends,
+    as the index has its words ("control?" -> "control", "Norway's" -> "Norway"); '' for a
+    word with no letter or digit."""
     if not _WORD_CHAR.search(word):
         return ""
+    word = without_possessives(word)
     found = (_TRIM_WILDCARD if wildcard else _TRIM).match(word)
     return found.group(1) if found else word
 

@@ -101,7 +101,8 @@ def archives(tmp_path_factory) -> dict[str, Archive]:
             body="## Overview\n\nInspections of laboratories were discussed. Who pays?\n"),
         "2019/2019-01-02-other.md": note_text(
             "Round-table on export licensing", "2019-01-02", states="[Norway]",
-            body="## Overview\n\nNothing about the other words here.\n"),
+            body="## Overview\n\nNothing about the other words here. Norway’s delegation described the "
+                 "Committee's work.\n"),
     }) / "notes"
     out = {}
     for name, notes_dir in (("gen500", gen), ("sample", ROOT / "notes"), ("small", small)):
@@ -411,6 +412,20 @@ def test_words_that_the_two_stemmers_disagree_on_are_found(served, tabs):
         assert set(tab.ids()) == expected, query
 
 
+def test_possessive_endings_are_dropped_from_queries_and_snippets(served, tabs):
+    archive = served["small"]
+    tab = tabs(search_url(archive, "http"))
+    for query in ["committee", "Committee's", "COMMITTEE’S?", "committees", "norway's", "delegation's"]:
+        tab.page.fill("#search-q", query)
+        tab.wait_for(query)
+        assert set(tab.ids()) == {"2019-01-02-other"}, query
+    tab.page.fill("#search-q", "committee delegation")
+    tab.wait_for("committee delegation")
+    assert tab.page.eval_on_selector_all("#search-results mark", "ms => ms.map(m => m.textContent)") == \
+        ["delegation", "Committee"]
+    assert not tab.errors, tab.errors
+
+
 def test_hostile_note_strings_are_shown_as_text_and_nothing_runs(served, tabs):
     archive = served["small"]
     for mode in ("http", "file"):
@@ -627,7 +642,7 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
     from infonotes import search as search_module
     by_path = {}
     for q in [word, "export", "nuclear security", f"{word}?", f"+{word} -", "title:workshop",
-              "toxin*", *MALFORMED]:
+              "toxin*", "Committee's", "COMMITTEE’S?", *MALFORMED]:
         refs = sorted(r["ref"] for r in search_module.search(index, q))
         tab.page.fill("#search-q", q)
         tab.page.press("#search-q", "Enter")

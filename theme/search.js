@@ -36,13 +36,15 @@
   // What the index does to words (lunr.py's tokenizer and trimmer), done to the query and
   // to the snippets too: split on white space and hyphens, trim punctuation at both ends.
   var SEPARATOR = /[ \t\n\r\f\v\u00a0-]+/g;
-  var WORD_CHAR, TRIM, TRIM_WILDCARD;
+  var WORD_CHAR, TRIM, TRIM_WILDCARD, POSSESSIVE;
   try {
     WORD_CHAR = new RegExp("[\\p{L}\\p{N}_]", "u");
+    POSSESSIVE = new RegExp("([\\p{L}\\p{N}_])['\u2019][sS](?![\\p{L}\\p{N}_])", "gu");
     TRIM = new RegExp("^[^\\p{L}\\p{N}_]*?([\\p{L}\\p{N}_]+)[^\\p{L}\\p{N}_]*?$", "u");
     TRIM_WILDCARD = new RegExp("^[^\\p{L}\\p{N}_*]*?([\\p{L}\\p{N}_*]+)[^\\p{L}\\p{N}_*]*?$", "u");
   } catch (error) {  // a browser without Unicode property escapes
     WORD_CHAR = /\w/;
+    POSSESSIVE = /(\w)['\u2019][sS](?!\w)/g;
     TRIM = /^\W*?(\w+)\W*?$/;
     TRIM_WILDCARD = /^[^\w*]*?([\w*]+)[^\w*]*?$/;
   }
@@ -366,8 +368,11 @@
 
   // --- Searching -----------------------------------------------------------------------
 
+  /* A word as the index has its words (infonotes/search.py's tidy_word): without its
+     possessive ending ("Norway's"), trimmed of punctuation at both ends. */
   function tidy(term, wildcard) {
     if (!WORD_CHAR.test(term)) return "";
+    term = term.replace(POSSESSIVE, "$1");
     var found = (wildcard ? TRIM_WILDCARD : TRIM).exec(term);
     return found ? found[1] : term;
   }
