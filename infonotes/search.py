@@ -6,11 +6,11 @@
 A pure function of the model. The index is the postings (terms, and for each term and
 field the documents with the term's frequency in each) from which the page computes
 exactly the index that lunr.py (pinned, 0.8.0, whose serialized version is lunr.js's,
-2.3.9) builds for the same documents and fields with the index's pipeline (lunr's trimmer
-and stop-word filter, then lunr.js's Porter stemmer, STEMMER; stop words kept in the
-names' fields, STOP_WORDS_KEPT_IN); `lunr_index_data` computes it here the way the page
-does, and the tests prove that both give lunr.py's index, and that with lunr.py's own
-pipeline it is lunr.py as it comes. lunr.py costs about 13 ms a note, almost all of it
+2.3.9) builds for the same documents and fields with the index's pipeline (possessive
+endings dropped, POSSESSIVE; lunr's trimmer and stop-word filter; lunr.js's Porter
+stemmer, STEMMER; stop words kept in the names' fields, STOP_WORDS_KEPT_IN);
+`lunr_index_data` computes it here the way the page does, and the tests prove that both
+give lunr.py's index, and that with lunr.py's own pipeline it is lunr.py as it comes. lunr.py costs about 13 ms a note, almost all of it
 running its pipeline on every word again and again; `index_postings` runs the pipeline
 once per distinct word.
 
