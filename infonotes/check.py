@@ -51,7 +51,10 @@ def check_source(source: Source, catalog: Catalog, body_html: str) -> tuple[Note
 
 
 def check_with_warnings(source: Source, catalog: Catalog) -> tuple[Note | None, list[Problem]]:
-    """As check_source (without rendering the body), plus the warnings: what `check` shows."""
+    """As check_source (without rendering the body), plus the warnings: what `check` shows.
+    Warnings are what a reviewer would ask about but the site can be built with: a missing
+    summary, an `end` more than a year after `date`, a name listed twice, a body without
+    headings, an empty section."""
     checker = _Checker(source, catalog)
     note, errors = checker.note("")
     return note, errors + checker.warnings + _other_warnings(source)
@@ -346,15 +349,6 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BLOCK_START = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)]|>)(?:\s|$)|^ {0,3}(?:[-*_][ \t]*){3,}$|^( {4}|\t)")
-
-
-def note_warnings(source: Source, catalog: Catalog) -> list[Problem]:
-    """What a reviewer would ask about but the site can be built with: a missing summary,
-    an `end` more than a year after `date`, a name listed twice, a body without headings,
-    an empty section."""
-    checker = _Checker(source, catalog)
-    checker.note("")
-    return checker.warnings + _other_warnings(source)
 
 
 def _other_warnings(source: Source) -> list[Problem]:

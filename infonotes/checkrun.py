@@ -2,7 +2,7 @@
 warnings and (with --fix) the fixes that need no judgment.
 
 The same checker as the build (`check.check_source`), without rendering Markdown, plus
-the warnings a build does not stop for (`check.note_warnings`). Fast enough to run on
+the warnings a build does not stop for (`check.check_with_warnings`). Fast enough to run on
 every save: a 5,000-note archive in well under two seconds on two cores.
 """
 from __future__ import annotations

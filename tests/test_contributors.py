@@ -264,12 +264,12 @@ def test_warnings_fail_only_with_strict_and_never_stop_a_build(warned):
 
 
 def test_sections_over_subsections_code_fences_and_setext_headings_are_read_as_markdown():
-    from infonotes.check import note_warnings
+    from infonotes.check import check_with_warnings
     body = ("Overview\n========\n\n### Part one\n\n```\n## not a heading\n```\n\n"
             "## Empty\n\nSub-headed\n----------\n\n### Leaf\n\nText.\n")
     path = Path("x/2020-05-04-x.md")
     source = read_source(_written(path, note_text(summary="s", body=body)), "x.md")
-    warnings = [(p.line, p.message) for p in note_warnings(source, CATALOG)]
+    warnings = [(p.line, p.message) for p in check_with_warnings(source, CATALOG)[1]]
     assert warnings == [(16, "the section '## Empty' is empty: write its text or remove the heading")]
 
 
