@@ -381,6 +381,19 @@ def test_malformed_queries_never_show_an_error(name, mode, served, tabs):
     assert not tab.errors, tab.errors
 
 
+def found_ids(tab, query: str) -> set[str]:
+    """The note ids the page lists once `query` is typed."""
+    tab.page.fill("#search-q", query)
+    tab.wait_for(query)
+    return set(tab.ids())
+
+
+def marked_words(tab, query: str) -> list[str]:
+    """The words the results' snippets mark once `query` is typed, in order."""
+    found_ids(tab, query)
+    return tab.page.eval_on_selector_all("#search-results mark", "ms => ms.map(m => m.textContent)")
+
+
 def test_words_are_stemmed_and_punctuation_is_ignored(served, tabs):
     archive = served["small"]
     tab = tabs(search_url(archive, "http"))
@@ -390,14 +403,9 @@ def test_words_are_stemmed_and_punctuation_is_ignored(served, tabs):
                             ("VNM", {"2021-03-04-evil"}), ("licensing", {"2019-01-02-other"}),
                             ("MNG", {"2022-05-06-inspections"}),
                             ("round-table", {"2019-01-02-other"})]:
-        tab.page.fill("#search-q", query)
-        tab.wait_for(query)
-        assert set(tab.ids()) == expected, query
+        assert found_ids(tab, query) == expected, query
     # The snippet marks the words that matched, as the index saw them.
-    tab.page.fill("#search-q", "inspection laboratory")
-    tab.wait_for("inspection laboratory")
-    assert tab.page.eval_on_selector_all("#search-results mark", "ms => ms.map(m => m.textContent)") == \
-        ["Inspections", "laboratories"]
+    assert marked_words(tab, "inspection laboratory") == ["Inspections", "laboratories"]
     assert not tab.errors, tab.errors
 
 
@@ -407,22 +415,15 @@ def test_words_that_the_two_stemmers_disagree_on_are_found(served, tabs):
     tab = tabs(search_url(archive, "http"))
     for query, expected in [("Norway", {"2019-01-02-other"}),
                             ("pays", {"2022-05-06-inspections"})]:
-        tab.page.fill("#search-q", query)
-        tab.wait_for(query)
-        assert set(tab.ids()) == expected, query
+        assert found_ids(tab, query) == expected, query
 
 
 def test_possessive_endings_are_dropped_from_queries_and_snippets(served, tabs):
     archive = served["small"]
     tab = tabs(search_url(archive, "http"))
     for query in ["committee", "Committee's", "COMMITTEE’S?", "committees", "norway's", "delegation's"]:
-        tab.page.fill("#search-q", query)
-        tab.wait_for(query)
-        assert set(tab.ids()) == {"2019-01-02-other"}, query
-    tab.page.fill("#search-q", "committee delegation")
-    tab.wait_for("committee delegation")
-    assert tab.page.eval_on_selector_all("#search-results mark", "ms => ms.map(m => m.textContent)") == \
-        ["delegation", "Committee"]
+        assert found_ids(tab, query) == {"2019-01-02-other"}, query
+    assert marked_words(tab, "committee delegation") == ["delegation", "Committee"]
     assert not tab.errors, tab.errors
 
 
