@@ -171,6 +171,11 @@ class _Pages:
         def url(to_path: str) -> str:
             return self.links.href(here, to_path)
 
+        def feed_url(to_path: str) -> str:
+            # From an offline copy's disk, a feed opens as raw XML: readers subscribe to
+            # the published one.
+            return self.links.absolute(to_path) if self.offline else url(to_path)
+
         return self._render(
             template, here,
             site=self.config,
@@ -178,6 +183,7 @@ class _Pages:
                   "description": description or self.config.description,
                   "canonical": self.links.absolute(here if canonical is None else canonical)},
             url=url,
+            feed_url=feed_url,
             stylesheet=url(STYLESHEET),
             nav=NAV,
             offline=self.offline,

@@ -203,8 +203,9 @@ def reference_problem(top: Path, page: str, tag: str, attribute: str, value: str
     parts = urlsplit(value)
     if parts.scheme or value.startswith("//"):
         if value.startswith(PUBLISHED):
-            if (tag == "a" and value == PUBLISHED) or (tag == "link" and rel == "canonical"):
-                return None  # the footer's link to the published site; the page's canonical address
+            if (tag == "a" and (value == PUBLISHED or value.endswith("feed.xml"))) or \
+                    (tag == "link" and rel == "canonical"):
+                return None  # links to the published site and its feeds; the page's canonical address
             return "an address of the published site: inside the bundle it must be relative and name its file"
         if followed_not_loaded(tag, attribute, rel) and parts.scheme in ("http", "https", "mailto"):
             return None
@@ -293,6 +294,17 @@ def test_every_page_says_it_is_an_offline_copy_as_of_the_newest_note_and_links_t
     assert footer.search((bundle.top / "index.html").read_text(encoding="utf-8"))
     note = next((bundle.top / "notes").glob("*/index.html"))
     assert footer.search(note.read_text(encoding="utf-8")), "note pages are made before the date is known"
+
+
+def test_pages_link_the_published_feeds_and_no_sitemap(bundle):
+    # The copy's feeds and sitemap would open as raw XML from the disk: a reader subscribes
+    # to the published feeds, and a sitemap is for search engines.
+    note = next((bundle.top / "notes").glob("*/index.html"))
+    japan = bundle.top / "states/japan/index.html"
+    for path, expected in [(bundle.top / "index.html", ["feed.xml"]), (bundle.top / "states/index.html", ["feed.xml"]),
+                           (note, ["feed.xml"]), (japan, ["states/japan/feed.xml", "feed.xml"])]:
+        hrefs = [attrs.get("href", "") for tag, attrs in _elements(path) if tag == "a"]
+        assert [href for href in hrefs if ".xml" in href] == [PUBLISHED + x for x in expected], path
 
 
 def test_the_search_box_of_every_page_leads_to_the_search_page_relatively(bundle):
