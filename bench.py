@@ -9,8 +9,8 @@ For each N, ../shared/tools/gen_notes.py writes N notes into a temporary folder;
 `build.py build --notes DIR --out OUT` runs K times from scratch, each after a build
 with `--no-search`, each into a new OUT (see `fresh_folder`), timed with nothing else
 running; then once more of each kind with the memory sampled; and `build.py check DIR`
-K times. Prints a Markdown table (median seconds, largest memory
-over the runs), the search index and store figures (their sizes as built, raw and
+K times. Prints a Markdown table (median seconds, the peak memory of the sampled
+builds), the search index and store figures (their sizes as built, raw and
 gzipped, in total and per note, and the build's "search" step), the search page's
 figures in headless Chromium (time until it is ready to search, query times), the build's own step
 timings (median per step) and the targets.
