@@ -413,6 +413,10 @@ def rebuild_loop(served: Served, request: rebuild.Request, published: rebuild.Pu
             published = outcome.published
         pending = kinds if outcome.problems else set()
         _announce(served, outcome, written, started, jobs, published)
+        if outcome.leftover is not None:  # after the reload event: the tabs need not wait for it
+            served.status.update(rebuilding=True)
+            shutil.rmtree(outcome.leftover, ignore_errors=True)
+            served.status.update(rebuilding=False)
         if outcome.full and not outcome.problems:
             _warm_up(served, published)
 
@@ -436,8 +440,6 @@ def _rebuild(served: Served, request, published, kinds: set[str]):
             theme = rebuild.rebuild_theme(published, served.folder)
             outcome = dataclasses.replace(outcome, writes={**outcome.writes, **theme.writes})
     rebuild.apply(served.folder, outcome.writes)
-    if outcome.leftover is not None:
-        shutil.rmtree(outcome.leftover, ignore_errors=True)
     return outcome, sorted(outcome.writes)
 
 

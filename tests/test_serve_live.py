@@ -489,6 +489,8 @@ def test_incremental_rebuild_equals_a_full_build(big, what, action):
     after = change(running, lambda: action(project))
     assert after["problems"] == [], after["problems"]
     assert_same_as_full_build(running, project, work, what)
+    folder = served_folder(running)
+    assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name], "a full rebuild left a folder behind"
 
 
 # --- the parts, without a server --------------------------------------------------------
