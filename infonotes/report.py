@@ -82,7 +82,9 @@ def summary(problems: list[Problem], checked: Iterable[str] | None = None, *,
     text = f"{counted} in {' and in '.join(places)}"
     if not notes_checked:
         text += "; the notes are checked once the catalogs have no problems"
-    elif not errors:
+    elif checked and not in_notes:  # the problems are all elsewhere (a catalog, a path given)
+        text += f"; the {_count(len(checked), 'note')} checked {'has' if len(checked) == 1 else 'have'} none"
+    if notes_checked and not errors:
         text += (" (--strict: warnings fail the check)" if strict else
                  " (warnings do not fail the check; --strict makes them fail)")
     return text

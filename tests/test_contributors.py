@@ -311,6 +311,10 @@ def test_report_formats_escape_and_summaries():
     assert report.summary([Problem("data/states.yaml", 4, "x")], checked, notes_checked=False) == \
         "1 problem in data/states.yaml; the notes are checked once the catalogs have no problems"
     assert report.summary([Problem("a.md", 1, "x"), Problem("b.md", 1, "x")]) == "2 problems in 2 files"
+    assert report.summary([Problem("gone.md", 1, "no such file or folder")], checked) == \
+        "1 problem in gone.md; the 2 notes checked have none"
+    assert report.summary([Problem("gone.md", 1, "x")], ["n.md"]) == "1 problem in gone.md; the 1 note checked has none"
+    assert report.summary([Problem("gone.md", 1, "x")], []) == "1 problem in gone.md"
     assert report.as_dict(warning) == {"path": "n.md", "line": 1, "severity": "warning", "message": "w",
                                        "text": "n.md:1: warning: w"}
 
