@@ -47,13 +47,17 @@ def test_map_beside_without_a_worker_to_spare_runs_everything_here():
     assert job == 7 and {pid for _, pid in results} == {os.getpid()}
 
 
+_TEST_PROCESS = os.getpid()
+
+
 def _slow_squares_with_pids_and_sizes(items: list[int]) -> list[tuple[int, int, int]]:
-    time.sleep(0.01)  # so that both processes get chunks to do
+    if os.getpid() == _TEST_PROCESS:
+        time.sleep(0.03)  # this process is slow: the worker, however late it starts, gets chunks too
     return [(item * item, os.getpid(), len(items)) for item in items]
 
 
 def test_map_chunks_shares_chunks_of_the_given_size_between_this_process_and_workers():
-    items = list(range(1000))
+    items = list(range(2000))
     results = map_chunks(_slow_squares_with_pids_and_sizes, items, workers=2, chunk=50)
     assert [square for square, _, _ in results] == [i * i for i in items]
     assert {size for _, _, size in results} == {50}
