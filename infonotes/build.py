@@ -92,9 +92,9 @@ def _write_pages_and_search(timings: Timings, staging: Staging, plans, site_page
     cores' workers write the pages, then helps them finish (with one core, one after
     the other).
     """
-    cores = worker_count() if workers is None else workers
     if not search:
         return timings.run("pages", staging.write_pages, plans, site_pages.render, workers)
+    cores = worker_count() if workers is None else workers
     make_index = partial(timings.run, "search", _write_search_files, staging, model)
     # Timed as a whole, "pages with search": the "search" inside it is this process's part.
     sizes, search_sizes = timings.run("pages with search", staging.write_pages_beside, plans, site_pages.render,

@@ -29,7 +29,7 @@ from .config import Config
 from .fix import write_atomically
 from .load import find_note_files
 from .model import SiteModel
-from .parallel import map_slices
+from .parallel import map_chunks
 from .problems import InputError, Problem
 from .render import Offline
 from .text import slugify
@@ -161,7 +161,7 @@ def as_of_html(newest: dt.date | None) -> bytes:
 def compress_site(site: Path, top: str, as_of: bytes, workers: int | None = None) -> list[Member]:
     """Every file of the built site as a member under `top/`, compressed in parallel."""
     names = sorted(files_under(site))
-    return map_slices(partial(_compress_files, site, top, as_of), names, workers)
+    return map_chunks(partial(_compress_files, site, top, as_of), names, workers)
 
 
 def _compress_files(site: Path, top: str, as_of: bytes, names: list[str]) -> list[Member]:

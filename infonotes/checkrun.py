@@ -17,7 +17,7 @@ from .config import Config
 from .fix import Fix, apply_fixes, plan_fixes
 from .load import display_path, find_note_files, note_id, read_source
 from .model import build_model
-from .parallel import map_slices
+from .parallel import map_chunks
 from .problems import InputError, Problem
 
 
@@ -64,7 +64,7 @@ def check_archive(config: Config, paths: list[Path] | None = None, *, fix: bool 
     if catalog is None:
         return CheckResult(sorted(set(problems)), checked, notes_checked=False)
     problems += check_ids(files)
-    results = map_slices(partial(_check_files, catalog, fix), files, workers)
+    results = map_chunks(partial(_check_files, catalog, fix), files, workers)
     fixes: list[Fix] = []
     by_file: dict[Path, list[Problem]] = {}
     notes = {}

@@ -3,10 +3,9 @@
 Forking (not spawning) lets each worker inherit what the function needs, the catalog
 or the whole site model, without pickling it; only the results travel back.
 
-- `map_slices`: the workers share the list out in equal slices, and this process waits.
-- `map_beside`: this process first does a job of its own, then joins the workers; all
-  take small chunks from a shared counter, so the work evens out whatever each part costs.
-- `map_chunks`: the same with no job of its own: this process is one of the workers.
+- `map_chunks`: this process and the workers take chunks of the list from a shared
+  counter, so the work evens out whatever each part costs.
+- `map_beside`: the same, but this process first does a job of its own.
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ import traceback
 from .problems import InputError
 
 CHUNK = 8
-"""Items per claim in `map_beside`: small enough to even out the end, large enough that
+"""Items per claim, unless the caller says otherwise: small enough to even out the end, large enough that
 claiming (a lock and a counter) costs nothing next to the work."""
 
 
@@ -27,23 +26,6 @@ def worker_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def map_slices(function, items: list, workers: int | None = None, minimum: int = 64) -> list:
-    """[function(slice) for each slice], run in parallel; results in slice order.
-
-    `function` takes a list and returns a list. Small inputs run in this process:
-    a fork costs more than it saves below `minimum` items.
-    """
-    workers = worker_count() if workers is None else workers
-    if workers <= 1 or len(items) < minimum or not _can_fork():
-        return function(items)
-    slices = [items[i::workers] for i in range(workers)]
-    with _Workers() as pool:
-        for part in slices:
-            pool.start(function, part)
-        results = pool.results()
-    return _interleave(results, len(items))
 
 
 def map_chunks(function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
@@ -61,8 +43,8 @@ def map_beside(function, items: list, job, workers: int | None = None, minimum: 
                chunk: int = CHUNK) -> tuple[list, object]:
     """(function(items), job()): `job` runs in this process while `workers` forked
     processes (default: one per core but this one) work through `items`; then this
-    process helps them finish. `function` takes a list and returns a list, as for
-    `map_slices`; its results come back in the order of the items.
+    process helps them finish. `function` takes a list and returns a list; its results
+    come back in the order of the items.
 
     With no worker to spare, or few items, the job and then the function run here.
     """
@@ -161,15 +143,6 @@ def _run(function, *args) -> None:
         sender.send((False, traceback.format_exc()))
     finally:
         sender.close()
-
-
-def _interleave(results: list[list], total: int) -> list:
-    """Undo the round-robin slicing so results line up with the items."""
-    merged = [None] * total
-    workers = len(results)
-    for offset, part in enumerate(results):
-        merged[offset::workers] = part
-    return merged
 
 
 def _can_fork() -> bool:

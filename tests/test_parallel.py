@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from infonotes.parallel import map_beside, map_chunks, map_slices
+from infonotes.parallel import map_beside, map_chunks
 from infonotes.problems import InputError, Problem
 
 
@@ -20,13 +20,6 @@ def _refuse_13(items: list[int]) -> list[int]:
     if 13 in items:
         raise InputError([Problem("thirteen.md", 3, "unlucky")])
     return items
-
-
-def test_map_slices_keeps_the_order_of_the_items_and_uses_workers():
-    items = list(range(500))
-    results = map_slices(_squares_with_pids, items, workers=2)
-    assert [square for square, _ in results] == [i * i for i in items]
-    assert len({pid for _, pid in results}) == 2 and os.getpid() not in {pid for _, pid in results}
 
 
 def test_map_beside_runs_the_job_here_and_shares_the_items():
@@ -70,12 +63,12 @@ def test_map_chunks_with_one_process_runs_everything_here():
     assert {pid for _, pid, _ in results} == {os.getpid()}
 
 
-@pytest.mark.parametrize("mapper", ["slices", "beside"])
+@pytest.mark.parametrize("mapper", ["chunks", "beside"])
 def test_a_workers_input_error_reaches_the_caller_as_it_is(mapper):
     items = list(range(300))
     with pytest.raises(InputError) as raised:
-        if mapper == "slices":
-            map_slices(_refuse_13, items, workers=2)
+        if mapper == "chunks":
+            map_chunks(_refuse_13, items, workers=2)
         else:
             map_beside(_refuse_13, items, lambda: None, workers=1)
     assert raised.value.problems == [Problem("thirteen.md", 3, "unlucky")]
