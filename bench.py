@@ -181,6 +181,7 @@ def search_page_timings(out: Path) -> dict[str, float]:
     import functools
     import http.server
     import threading
+
     from playwright.sync_api import sync_playwright
     sys.path.insert(0, str(PROJECT / "tests"))
     from conftest import CHROMIUM_ARGS

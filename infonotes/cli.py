@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from .problems import InputError
+from infonotes.problems import InputError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_problems(problems) -> None:
     """Every problem, grouped by file, and a summary line (report.py formats them)."""
-    from .report import print_report
+    from infonotes.report import print_report
     print_report(list(problems))
 
 
@@ -105,12 +105,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args):
-    from .config import load_config
+    from infonotes.config import load_config
     return load_config(args.config)
 
 
 def _build(args) -> int:
-    from .build import build_site
+    from infonotes.commands.build import build_site
     config = _config(args)
     if args.base_url:
         config = _with_base_url(config, args.base_url)
@@ -125,13 +125,13 @@ def _build(args) -> int:
 def _with_base_url(config, base_url: str):
     import dataclasses
 
-    from .config import checked_base_url
+    from infonotes.config import checked_base_url
     return dataclasses.replace(config, base_url=checked_base_url(base_url, "--base-url", 0))
 
 
 def _check(args) -> int:
-    from .checkrun import check_archive
-    from .report import fixed, fixed_summary, print_report
+    from infonotes.commands.check import check_archive
+    from infonotes.report import fixed, fixed_summary, print_report
     result = check_archive(_config(args), args.paths or None, fix=args.fix, published=args.published)
     for fix in result.fixes:
         print(fixed(fix))
@@ -143,13 +143,13 @@ def _check(args) -> int:
 
 
 def _serve(args) -> int:
-    from .serve import serve
+    from infonotes.preview.server import serve
     return serve(args.config, host=args.host, port=args.port, notes_dir=args.notes, drafts=args.drafts,
                  open_browser=args.open)
 
 
 def _bundle(args) -> int:
-    from .bundle import make_bundle
+    from infonotes.commands.bundle import make_bundle
     result = make_bundle(_config(args), out=args.out, notes_dir=args.notes)
     print(f"bundled {result.notes:,} notes ({result.files:,} files) [{result.timings}]")
     print(f"{result.path}: {result.size / 1e6:.1f} MB ({result.size:,} bytes)")
@@ -158,10 +158,10 @@ def _bundle(args) -> int:
 
 
 def _new(args) -> int:
-    from .catalog import load_catalog
-    from .load import display_path
-    from .new import new_note
-    from .schema import FILE_NAME
+    from infonotes.archive.catalog import load_catalog
+    from infonotes.archive.load import display_path
+    from infonotes.commands.new import new_note
+    from infonotes.commands.schema import FILE_NAME
     config = _config(args)
     catalog = load_catalog(config.data_dir, display_path(config.data_dir)) if args.country else None
     path = new_note(args.notes or config.notes_dir, args.title, args.date, end=args.end,
@@ -171,17 +171,17 @@ def _new(args) -> int:
 
 
 def _schema(args) -> int:
-    from .catalog import load_catalog
-    from .fix import write_atomically
-    from .load import display_path
-    from .schema import FILE_NAME, schema_text
+    from infonotes.archive.catalog import load_catalog
+    from infonotes.archive.load import display_path
+    from infonotes.commands.fix import write_atomically
+    from infonotes.commands.schema import FILE_NAME, schema_text
     config = _config(args)
     text = schema_text(load_catalog(config.data_dir, display_path(config.data_dir)))
     target = args.out or config.data_dir / FILE_NAME
     if target.is_dir():
         target = target / FILE_NAME
     if not args.check and not target.parent.is_dir():
-        from .problems import Problem
+        from infonotes.problems import Problem
         raise InputError([Problem(str(target.parent), 0, "no such folder: create it first, or choose "
                                                          "another --out")])
     current = target.read_text(encoding="utf-8") if target.is_file() else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .problems import InputError, Problem
+from infonotes.problems import InputError, Problem
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class Problem:
         return self.severity != WARNING
 
     def __str__(self) -> str:
-        from .report import plain  # one place formats problems
+        from infonotes.report import plain  # one place formats problems
         return plain(self)
 
 

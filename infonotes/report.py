@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Iterable
 
-from .problems import WARNING, Problem
+from infonotes.problems import WARNING, Problem
 
 
 def plain(problem: Problem) -> str:

@@ -29,12 +29,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from conftest import ROOT, gen_notes, note_text, run_cli
-from infonotes.catalog import load_catalog
+
+from infonotes.archive.catalog import load_catalog
+from infonotes.archive.text import slugify
+from infonotes.output.ziparchive import deflate, zip_bytes
 from infonotes.problems import InputError
-from infonotes.text import slugify
-from infonotes.ziparchive import deflate, zip_bytes
 
 SETTINGS = tomllib.loads((ROOT / "site.toml").read_text(encoding="utf-8"))
 PUBLISHED = SETTINGS["base_url"]
@@ -588,7 +588,7 @@ def small_archive(folder: Path) -> Path:
 
 
 def test_an_interrupted_run_leaves_no_zip(tmp_path, monkeypatch):
-    from infonotes import bundle as bundle_module
+    from infonotes.commands import bundle as bundle_module
     from infonotes.config import load_config
 
     def interrupted(*args, **kwargs):
@@ -620,7 +620,7 @@ def test_an_output_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path)
 
 
 def test_the_bundle_module_raises_input_errors_for_bad_notes(tmp_path):
-    from infonotes.bundle import make_bundle
+    from infonotes.commands.bundle import make_bundle
     from infonotes.config import load_config
     notes = tmp_path / "notes" / "2020"
     notes.mkdir(parents=True)
@@ -634,7 +634,7 @@ def test_the_bundle_module_raises_input_errors_for_bad_notes(tmp_path):
 # --- Links in offline pages ----------------------------------------------------------------------
 
 def test_relative_links_are_what_relpath_makes_and_name_their_files():
-    from infonotes.urls import Links, file_of, relative_link
+    from infonotes.pages.urls import Links, file_of, relative_link
     addresses = ["", "notes/", "notes/2018/", "notes/a-b/", "notes/a-b/a-b.bib", "states/", "states/japan/",
                  "states/japan/feed.xml", "feed.xml", "404.html", "search/", "assets/style.css", "data/",
                  "paragraphs/2663-17/", "notes/notes/", "a/b/c/d/", "a/b/x/", "b/a/", "./odd//path/"]

@@ -18,9 +18,8 @@ import pytest
 import rispy
 import yaml
 from bibtexparser.middlewares import LatexDecodingMiddleware
-from pylatexenc import latex2text
-
 from conftest import Page, cli_main, note_text, read_page, write_project
+from pylatexenc import latex2text
 
 AUTHOR = "Group of Experts & {Committee}"
 PUBLISHER = "United Nations"
@@ -282,7 +281,7 @@ def test_every_note_of_300_has_citation_files_that_parse(site_300, generated_300
 @pytest.mark.parametrize("title", ["Workshop {draft", "Workshop draft}", "}{ reversed {{"])
 def test_a_lone_brace_leaves_the_bibtex_entry_balanced(title):
     # BibTeX counts braces even after a backslash: \{ would leave the entry open.
-    from infonotes import cite
+    from infonotes.pages import cite
     fields = cite.CitationFields(key="2023-03-07-w", title=title, author="Experts", organizers=(),
                                  date=dt.date(2023, 3, 7), end=None, venue="", publisher="P",
                                  collection="C", url="https://example.org/notes/2023-03-07-w/",

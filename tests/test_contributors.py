@@ -17,20 +17,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 import yaml
-
 from conftest import ROOT, gen_notes, note_text, write_project
+from markdown_it import MarkdownIt
+
 from infonotes import report
-from infonotes.catalog import load_catalog
-from infonotes.check import FIELDS, check_source
-from infonotes.checkrun import check_archive
+from infonotes.archive.catalog import load_catalog
+from infonotes.archive.check import FIELDS, check_source
+from infonotes.archive.load import find_note_files, read_source
 from infonotes.cli import _parser
+from infonotes.commands.check import check_archive
+from infonotes.commands.fix import plain_is_safe, scalar_text
+from infonotes.commands.schema import FILE_NAME, as_editor_sees, note_schema, schema_text
 from infonotes.config import load_config
-from infonotes.fix import plain_is_safe, scalar_text
-from infonotes.load import find_note_files, read_source
 from infonotes.problems import WARNING, Problem
-from infonotes.schema import FILE_NAME, as_editor_sees, note_schema, schema_text
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -145,7 +145,7 @@ def test_new_writes_every_field_with_a_comment_and_the_schema_line(tmp_path):
     source = read_source(path, "n.md")
     VALIDATOR.validate(as_editor_sees(source.front))
     # In a project laid out as the repository, the line is the short relative path.
-    from infonotes.new import new_note
+    from infonotes.commands.new import new_note
     made = new_note(tmp_path / "q" / "notes", "Visit", "2024-01-02", schema=tmp_path / "q" / "data" / FILE_NAME)
     assert "# yaml-language-server: $schema=../../data/note.schema.json\n" in made.read_text(encoding="utf-8")
 
@@ -187,7 +187,7 @@ def test_a_note_misfiled_under_another_year_still_blocks_its_id(tmp_path):
     ("The Of And", "note"),
 ])
 def test_the_slug_is_short_ascii_and_without_stop_words(tmp_path, title, slug):
-    from infonotes.new import note_slug
+    from infonotes.commands.new import note_slug
     made = note_slug(title)
     assert made == slug
     assert made.isascii() and len(made) <= 60 and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", made)
@@ -264,7 +264,7 @@ def test_warnings_fail_only_with_strict_and_never_stop_a_build(warned):
 
 
 def test_sections_over_subsections_code_fences_and_setext_headings_are_read_as_markdown():
-    from infonotes.check import check_with_warnings
+    from infonotes.archive.check import check_with_warnings
     body = ("Overview\n========\n\n### Part one\n\n```\n## not a heading\n```\n\n"
             "## Empty\n\nSub-headed\n----------\n\n### Leaf\n\nText.\n")
     path = Path("x/2020-05-04-x.md")
@@ -535,7 +535,7 @@ def test_a_canonical_value_is_written_plain_only_when_it_reads_back_the_same(val
     assert scalar_text(value, "") == written
     assert plain_is_safe(value) == (written == value)
     assert scalar_text(value, "'") == "'" + value.replace("'", "''") + "'"
-    from infonotes import yamlnodes
+    from infonotes.archive import yamlnodes
     for context in ("k: {}", "k: [{}]", "k:\n  - {}"):
         node = yamlnodes.parse(context.format(scalar_text(value, "")))
         item = node.items[0][1]
@@ -773,7 +773,7 @@ def test_contributing_explains_the_format_names_preview_check_and_review():
     assert note is not None, problems
     VALIDATOR.validate(as_editor_sees(source.front))
     # The example of a new organization is a valid catalog line, and really new.
-    from infonotes import yamlnodes
+    from infonotes.archive import yamlnodes
     line = re.search(r"^- \{acronym: .*\}$", text, re.M)[0]
     entry = yamlnodes.parse(line).items[0]
     assert CATALOG.find_organization(entry.get("acronym").text) is None

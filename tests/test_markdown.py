@@ -5,7 +5,7 @@ import random
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from infonotes.markdown import TEXT_STOPS, is_safe_url, make_markdown
+from infonotes.archive.markdown import TEXT_STOPS, is_safe_url, make_markdown
 
 # Every ASCII punctuation character, and the constructs that start with them.
 PIECES = ["a", "word", " ", "  ", "\n", "\n\n", "-", ":", "#", "$", "%", "+", "=", ">", "@", "{", "}",

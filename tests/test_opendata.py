@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
 from conftest import ROOT, cli_main, note_text, read_page, write_project
-from infonotes.build import build_site
+
+from infonotes.commands.build import build_site
 from infonotes.config import load_config
-from infonotes.urls import Links
+from infonotes.pages.urls import Links
 
 DATA = "data"
 CSV_FILES = ("notes.csv", "note-states.csv", "note-organizations.csv", "note-paragraphs.csv")

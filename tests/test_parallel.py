@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from infonotes.parallel import map_beside, map_chunks
+from infonotes.output.parallel import map_beside, map_chunks
 from infonotes.problems import InputError, Problem
 
 
@@ -89,13 +89,14 @@ def test_reading_and_rendering_notes_makes_no_reference_cycles(tmp_path):
     """The notes step turns the cycle collector off (build._no_cycle_collection): safe only
     while reading, checking and rendering notes, good or broken, leaves no cycles behind."""
     from conftest import ROOT, gen_notes
-    from infonotes.build import _read_and_check
-    from infonotes.catalog import load_catalog
+
+    from infonotes.archive.catalog import load_catalog
+    from infonotes.archive.load import find_note_files
+    from infonotes.archive.markdown import make_markdown
+    from infonotes.commands.build import _read_and_check
     from infonotes.config import load_config
-    from infonotes.load import find_note_files
-    from infonotes.markdown import make_markdown
-    from infonotes.render import NotePages
-    from infonotes.urls import Links
+    from infonotes.pages.render import NotePages
+    from infonotes.pages.urls import Links
 
     config = load_config(ROOT / "site.toml")
     catalog = load_catalog(config.data_dir, str(config.data_dir))

@@ -32,20 +32,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, cli_main, note_text, write_project
 from lunr import lunr
 from lunr.builder import Builder
 from lunr.exceptions import QueryParseError
 from lunr.index import Index
-from lunr.stemmer import porter_stemmer, stemmer as lunr_py_stemmer
-from lunr.stop_word_filter import WORDS as STOP_WORDS, stop_word_filter
+from lunr.stemmer import porter_stemmer
+from lunr.stemmer import stemmer as lunr_py_stemmer
+from lunr.stop_word_filter import WORDS as STOP_WORDS
+from lunr.stop_word_filter import stop_word_filter
 from lunr.tokenizer import SEPARATOR_CHARS, Tokenizer
 from lunr.trimmer import trimmer
 
-from conftest import ROOT, cli_main, note_text, write_project
-from infonotes import search
-from infonotes.build import load_notes_from, notes_in
-from infonotes.catalog import load_catalog
-from infonotes.model import build_model
+from infonotes.archive.catalog import load_catalog
+from infonotes.archive.model import build_model
+from infonotes.commands.build import load_notes_from, notes_in
+from infonotes.search import index as search
 
 SAMPLE_NOTES = ROOT / "notes"
 DOC_SHAPE = ("title", "date", "end", "venue", "path", "summary", "text", "year", "states",

@@ -21,13 +21,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
-
 from conftest import ROOT, gen_notes, html_files, note_text, static_server, write_project
-from infonotes.build import build_site, load_notes_from, notes_in
-from infonotes.catalog import load_catalog
+
+from infonotes.archive.catalog import load_catalog
+from infonotes.archive.model import Note
+from infonotes.commands.build import build_site, load_notes_from, notes_in
 from infonotes.config import load_config
-from infonotes.model import Note
-from infonotes.urls import Links
+from infonotes.pages.urls import Links
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -580,7 +580,8 @@ def test_search_pages_pass_the_nu_html_checker(served):
 def _load_index_py(site: Path):
     """lunr.py's Index.load (with lunr.py's stemmer) of the index computed from index.js."""
     from lunr.index import Index
-    from infonotes.search import lunr_index_data
+
+    from infonotes.search.index import lunr_index_data
     text = (site / "search" / "index.js").read_text(encoding="utf-8")
     found = re.fullmatch(r"\s*(?:window\.)?SEARCH_INDEX\s*=\s*(.*?);?\s*", text, re.S)
     assert found, "search/index.js does not assign window.SEARCH_INDEX"
@@ -593,7 +594,8 @@ def test_the_page_searches_the_index_lunr_py_builds(name, served, tabs):
     # lunr.js, is lunr.py's own index of the same documents: every term, posting and
     # score (floats compared exactly once parsed).
     from test_search_index import lunr_py_json, model_of
-    from infonotes.search import search_documents
+
+    from infonotes.search.index import search_documents
     archive = served[name]
     expected = json.loads(lunr_py_json(search_documents(model_of(archive.notes_dir))))
     tab = tabs(search_url(archive, "http"))
@@ -640,7 +642,7 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
 
     # What the page shows is what the Python side of the search (infonotes.search.search:
     # lunr's syntax when it parses, trimmed words, else plain words) finds on the same index.
-    from infonotes import search as search_module
+    from infonotes.search import index as search_module
     by_path = {}
     for q in [word, "export", "nuclear security", f"{word}?", f"+{word} -", "title:workshop",
               "toxin*", "Committee's", "COMMITTEE’S?", *MALFORMED]:
@@ -693,7 +695,7 @@ def test_build_copies_the_installed_lunr_js(archives):
 
 
 def test_build_without_lunr_js_says_to_run_make_setup(tmp_path, monkeypatch):
-    import infonotes.build as build_module
+    import infonotes.commands.build as build_module
     from infonotes.problems import InputError
 
     theme = tmp_path / "theme"
@@ -702,7 +704,7 @@ def test_build_without_lunr_js_says_to_run_make_setup(tmp_path, monkeypatch):
         'title = "T"\nbase_url = "https://example.org/"\n[paths]\n'
         f'data = "{ROOT / "data"}"\ntemplates = "{ROOT / "templates"}"\ntheme = "{theme}"\n'))
     # ...and neither has the package's own checkout.
-    monkeypatch.setattr(build_module, "__file__", str(tmp_path / "elsewhere" / "infonotes" / "build.py"))
+    monkeypatch.setattr(build_module, "__file__", str(tmp_path / "elsewhere" / "infonotes" / "commands" / "build.py"))
     out = project / "public"
     with pytest.raises(InputError) as raised:
         build_site(load_config(project / "site.toml"), output_dir=out)

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, cli_main, gen_notes, note_text, write_project
 from test_serve_plain import NOTES, Server, free_port
 
@@ -497,7 +496,7 @@ def test_incremental_rebuild_equals_a_full_build(big, what, action):
 
 
 def test_changed_paths_are_classified(tmp_path):
-    from infonotes.watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, Roots, change_kind
+    from infonotes.preview.watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, Roots, change_kind
     roots = Roots(tmp_path / "site.toml", tmp_path / "notes", tmp_path / "data", tmp_path / "templates",
                   tmp_path / "theme")
     table = [
@@ -516,7 +515,7 @@ def test_changed_paths_are_classified(tmp_path):
 
 
 def test_url_paths_that_could_leave_the_folder_are_refused():
-    from infonotes.serve import site_relative
+    from infonotes.preview.server import site_relative
     table = [
         ("/", ""), ("/states/", "states/"), ("/states/japan/feed.xml", "states/japan/feed.xml"),
         ("/notes/a%20b/", "notes/a b/"), ("/..", None), ("/../x", None), ("/%2e%2e/x", None),
@@ -529,8 +528,8 @@ def test_url_paths_that_could_leave_the_folder_are_refused():
 
 
 def test_scan_finds_the_notes_the_build_finds(generated_300, tmp_path):
-    from infonotes.load import find_note_files
-    from infonotes.rebuild import scan_notes
+    from infonotes.archive.load import find_note_files
+    from infonotes.preview.rebuild import scan_notes
     notes = tmp_path / "notes"
     shutil.copytree(generated_300, notes)
     (notes / ".hidden").mkdir()
@@ -543,7 +542,8 @@ def test_scan_finds_the_notes_the_build_finds(generated_300, tmp_path):
 
 def test_quiet_batches(tmp_path):
     import threading
-    from infonotes.watch import NOTE, ChangeQueue
+
+    from infonotes.preview.watch import NOTE, ChangeQueue
     queue = ChangeQueue()
 
     def burst():
@@ -562,7 +562,8 @@ def test_quiet_batches(tmp_path):
 
 def test_requests_wait_for_the_rebuild_to_end():
     import threading
-    from infonotes.serve import FolderLock
+
+    from infonotes.preview.server import FolderLock
     lock, seen = FolderLock(), []
 
     def request():

@@ -21,10 +21,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from conftest import ROOT, Page, cli_main, html_files, note_text, read_page, run_cli, write_project
+
+from infonotes.output.write import refuse_collisions
 from infonotes.problems import InputError
-from infonotes.write import refuse_collisions
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM = "{%s}" % ATOM_NS

@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import re
 
-from . import yamlnodes
-from .catalog import Catalog
-from .text import ascii_fold
+from infonotes.archive import yamlnodes
+from infonotes.archive.catalog import Catalog
+from infonotes.archive.text import ascii_fold
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILE_NAME = "note.schema.json"

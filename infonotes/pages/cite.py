@@ -20,8 +20,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from .model import Note
-from .views import date_range
+from infonotes.archive.model import Note
+from infonotes.pages.views import date_range
 
 GENRE = "Information note"
 CSL_TYPE = "report"

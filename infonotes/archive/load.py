@@ -9,8 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import yamlnodes
-from .problems import InputError, Problem
+from infonotes.archive import yamlnodes
+from infonotes.problems import InputError, Problem
 
 NOTE_SUFFIXES = (".md", ".markdown")
 _BOM = b"\xef\xbb\xbf"

@@ -10,9 +10,9 @@ import shutil
 from functools import partial
 from pathlib import Path
 
-from .parallel import map_beside, map_chunks
-from .problems import InputError, Problem
-from .urls import file_of
+from infonotes.output.parallel import map_beside, map_chunks
+from infonotes.pages.urls import file_of
+from infonotes.problems import InputError, Problem
 
 
 def refuse_collisions(paths: list[str]) -> None:

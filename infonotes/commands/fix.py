@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import yamlnodes
-from .catalog import Catalog
-from .load import _split_front_matter
-from .problems import InputError
+from infonotes.archive import yamlnodes
+from infonotes.archive.catalog import Catalog
+from infonotes.archive.load import _split_front_matter
+from infonotes.problems import InputError
 
 FIXED_FIELDS = ("country", "organizers", "states", "organizations", "paragraphs")
 _BOM = "\ufeff"

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .catalog import Catalog, load_catalog
-from .check import check_former_ids, check_ids, check_with_warnings
-from .config import Config
-from .fix import Fix, apply_fixes, plan_fixes
-from .load import display_path, find_note_files, note_id, read_source
-from .model import build_model
-from .parallel import map_chunks
-from .problems import InputError, Problem
+from infonotes.archive.catalog import Catalog, load_catalog
+from infonotes.archive.check import check_former_ids, check_ids, check_with_warnings
+from infonotes.archive.load import display_path, find_note_files, note_id, read_source
+from infonotes.archive.model import build_model
+from infonotes.commands.fix import Fix, apply_fixes, plan_fixes
+from infonotes.config import Config
+from infonotes.output.parallel import map_chunks
+from infonotes.problems import InputError, Problem
 
 
 @dataclass
@@ -90,7 +90,7 @@ def check_archive(config: Config, paths: list[Path] | None = None, *, fix: bool 
 def _dropped_addresses(source: str, notes, catalog: Catalog, retired_file: Path) -> list[Problem]:
     """Errors for the published addresses the archive would lose, but those retired on
     purpose (listed in `retired_file`)."""
-    from .permalinks import dropped_addresses, read_published  # imports the renderer
+    from infonotes.pages.permalinks import dropped_addresses, read_published  # imports the renderer
     shown = source if "://" in source else display_path(Path(source))
     found, problems = read_published(source, shown)
     retired = set()

@@ -10,11 +10,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from .catalog import Catalog
-from .check import _DATE
-from .load import NOTE_SUFFIXES, display_path, find_note_files, note_id
-from .problems import InputError, Problem
-from .text import slugify
+from infonotes.archive.catalog import Catalog
+from infonotes.archive.check import _DATE
+from infonotes.archive.load import NOTE_SUFFIXES, display_path, find_note_files, note_id
+from infonotes.archive.text import slugify
+from infonotes.problems import InputError, Problem
 
 # Words that carry no meaning in an id: "Workshop on the Implementation of Resolution
 # 1540 in the Caribbean" -> "workshop-implementation-resolution-1540-caribbean".
@@ -80,7 +80,7 @@ def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, cou
     if country:
         state = catalog.find_state(country) if catalog else None
         if state is None:
-            from .check import unknown_state
+            from infonotes.archive.check import unknown_state
             problems.append(Problem("--country", 0, unknown_state(catalog, country) if catalog else
                                     f"unknown State '{country}'"))
         else:
@@ -138,7 +138,7 @@ def _quoted(text: str) -> str:
 
 
 def _yaml_text(text: str) -> str:
-    from .fix import scalar_text
+    from infonotes.commands.fix import scalar_text
     return scalar_text(text, "") if text else ""
 
 

@@ -15,10 +15,10 @@ import csv
 import io
 from dataclasses import dataclass
 
-from .catalog import Organization, State
-from .cite import json_text
-from .model import Note, Term, organization_roles, state_roles
-from .urls import Links, note_path
+from infonotes.archive.catalog import Organization, State
+from infonotes.archive.model import Note, Term, organization_roles, state_roles
+from infonotes.pages.cite import json_text
+from infonotes.pages.urls import Links, note_path
 
 LIST_SEPARATOR = "; "
 DATA_PAGE = "data/"

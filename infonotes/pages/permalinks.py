@@ -19,10 +19,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Note, SiteModel
-from .problems import WARNING, Problem
-from .render import site_addresses
-from .urls import note_path
+from infonotes.archive.model import Note, SiteModel
+from infonotes.pages.render import site_addresses
+from infonotes.pages.urls import note_path
+from infonotes.problems import WARNING, Problem
 
 _NOTE_ADDRESS = re.compile(r"^/notes/(\d{4}-\d{2}-\d{2}-[a-z0-9-]+)/$")
 _TERM_SECTIONS = ("/states/", "/organizations/", "/paragraphs/")

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .catalog import Catalog, load_catalog
-from .check import check_former_ids, check_ids, check_source
-from .config import Config
-from .load import Source, display_path, find_note_files, note_id, read_source
-from .markdown import make_markdown
-from .model import Note, SiteModel, build_model
-from .parallel import map_chunks, worker_count
-from .problems import InputError, Problem
-from .render import NotePages, Offline, SitePages, plan_pages
-from .search import plain_text, search_files
-from .urls import Links, note_path
-from .write import Staging, refuse_collisions
+from infonotes.archive.catalog import Catalog, load_catalog
+from infonotes.archive.check import check_former_ids, check_ids, check_source
+from infonotes.archive.load import Source, display_path, find_note_files, note_id, read_source
+from infonotes.archive.markdown import make_markdown
+from infonotes.archive.model import Note, SiteModel, build_model
+from infonotes.config import Config
+from infonotes.output.parallel import map_chunks, worker_count
+from infonotes.output.write import Staging, refuse_collisions
+from infonotes.pages.render import NotePages, Offline, SitePages, plan_pages
+from infonotes.pages.urls import Links, note_path
+from infonotes.problems import InputError, Problem
+from infonotes.search.index import plain_text, search_files
 
 
 @dataclass
@@ -218,7 +218,7 @@ def _copy_assets(staging: Staging, theme_dir: Path) -> list[int]:
     package's own checkout is tried next, for settings files kept elsewhere (the tests').
     """
     sizes = [staging.copy(source, path) for path, source in theme_files(theme_dir).items()]
-    candidates = [theme_dir.resolve().parent, Path(__file__).resolve().parent.parent]
+    candidates = [theme_dir.resolve().parent, Path(__file__).resolve().parents[2]]
     for root in dict.fromkeys(candidates):
         lunr_js = root / "node_modules" / "lunr" / "lunr.min.js"
         if lunr_js.is_file():

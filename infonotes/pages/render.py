@@ -16,12 +16,12 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import charts, cite, opendata, views
-from .catalog import former_slugs
-from .config import Config
-from .model import Note, SiteModel, Term
-from .problems import InputError, Problem
-from .urls import Links, note_path, term_path
+from infonotes.archive.catalog import former_slugs
+from infonotes.archive.model import Note, SiteModel, Term
+from infonotes.config import Config
+from infonotes.pages import charts, cite, opendata, views
+from infonotes.pages.urls import Links, note_path, term_path
+from infonotes.problems import InputError, Problem
 
 STYLESHEET = "assets/style.css"
 URLS_PATH = "data/urls.txt"

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import traceback
 
-from .problems import InputError
+from infonotes.problems import InputError
 
 CHUNK = 8
 """Items per claim, unless the caller says otherwise: small enough to even out the end, large enough that

@@ -22,9 +22,9 @@ from operator import attrgetter
 
 from markupsafe import Markup, escape
 
-from .catalog import REGIONS
-from .model import SiteModel, Term
-from .urls import term_path
+from infonotes.archive.catalog import REGIONS
+from infonotes.archive.model import SiteModel, Term
+from infonotes.pages.urls import term_path
 
 WIDTH = 640
 ROW = 22

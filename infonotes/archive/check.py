@@ -11,12 +11,12 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from . import yamlnodes
-from .catalog import Catalog, Organization, State
-from .load import Source, display_path, note_id
-from .model import FORMATS, Note
-from .problems import WARNING, Problem, did_you_mean
-from .text import close_matches, name_key, slugify
+from infonotes.archive import yamlnodes
+from infonotes.archive.catalog import Catalog, Organization, State
+from infonotes.archive.load import Source, display_path, note_id
+from infonotes.archive.model import FORMATS, Note
+from infonotes.archive.text import close_matches, name_key, slugify
+from infonotes.problems import WARNING, Problem, did_you_mean
 
 FIELDS = ("title", "date", "end", "city", "country", "format", "kind", "organizers",
           "states", "organizations", "paragraphs", "summary", "draft")

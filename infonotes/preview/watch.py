@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load import NOTE_SUFFIXES
+from infonotes.archive.load import NOTE_SUFFIXES
 
 NOTE = "note"
 CATALOG = "catalog"

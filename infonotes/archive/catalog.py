@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import yamlnodes
-from .problems import InputError, Problem, did_you_mean
-from .text import close_matches, name_key, slugify
+from infonotes.archive import yamlnodes
+from infonotes.archive.text import close_matches, name_key, slugify
+from infonotes.problems import InputError, Problem, did_you_mean
 
 REGIONS = ("Africa", "Asia-Pacific", "Eastern Europe", "Latin America and the Caribbean",
            "Western Europe and Others", "Observer States")

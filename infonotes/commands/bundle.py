@@ -24,19 +24,19 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .build import Timings, build_site
-from .config import Config
-from .fix import write_atomically
-from .load import find_note_files
-from .model import SiteModel
-from .parallel import map_chunks
-from .problems import InputError, Problem
-from .render import Offline
-from .text import slugify
-from .urls import Links
-from .views import date_range
-from .write import files_under
-from .ziparchive import Member, ZipTooLarge, deflate, zip_bytes
+from infonotes.archive.load import find_note_files
+from infonotes.archive.model import SiteModel
+from infonotes.archive.text import slugify
+from infonotes.commands.build import Timings, build_site
+from infonotes.commands.fix import write_atomically
+from infonotes.config import Config
+from infonotes.output.parallel import map_chunks
+from infonotes.output.write import files_under
+from infonotes.output.ziparchive import Member, ZipTooLarge, deflate, zip_bytes
+from infonotes.pages.render import Offline
+from infonotes.pages.urls import Links
+from infonotes.pages.views import date_range
+from infonotes.problems import InputError, Problem
 
 LEVEL = 2
 """The deflate level, fixed: another level (or another zlib) gives other bytes. On a

@@ -26,17 +26,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import LUNR_ASSET, build_site, load_notes_from, notes_in, theme_files
-from .catalog import Catalog
-from .check import check_former_ids, check_ids
-from .config import Config, load_config
-from .load import NOTE_SUFFIXES, display_path
-from .model import Note, SiteModel, Term, build_model
-from .problems import InputError
-from .render import NotePages, PagePlan, SitePages, plan_pages
-from .search import FieldCounter, search_files
-from .urls import Links, file_of, note_path
-from .write import files_under, refuse_collisions
+from infonotes.archive.catalog import Catalog
+from infonotes.archive.check import check_former_ids, check_ids
+from infonotes.archive.load import NOTE_SUFFIXES, display_path
+from infonotes.archive.model import Note, SiteModel, Term, build_model
+from infonotes.commands.build import LUNR_ASSET, build_site, load_notes_from, notes_in, theme_files
+from infonotes.config import Config, load_config
+from infonotes.output.write import files_under, refuse_collisions
+from infonotes.pages.render import NotePages, PagePlan, SitePages, plan_pages
+from infonotes.pages.urls import Links, file_of, note_path
+from infonotes.problems import InputError
+from infonotes.search.index import FieldCounter, search_files
 
 Stamp = tuple[int, int, int]
 """(mtime in ns, size, inode) of a note file when it was read: an editor's atomic save

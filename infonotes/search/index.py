@@ -37,10 +37,10 @@ from lunr.token import Token
 from lunr.tokenizer import SEPARATOR_CHARS
 from lunr.trimmer import trimmer
 
-from .catalog import Organization, State
-from .model import Note, SiteModel
-from .text import ascii_fold
-from .urls import note_path
+from infonotes.archive.catalog import Organization, State
+from infonotes.archive.model import Note, SiteModel
+from infonotes.archive.text import ascii_fold
+from infonotes.pages.urls import note_path
 
 INDEX_PATH = "search/index.js"
 STORE_PATH = "search/store.js"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from .catalog import Organization, State
-from .model import Note, Term
-from .urls import note_path, term_path
+from infonotes.archive.catalog import Organization, State
+from infonotes.archive.model import Note, Term
+from infonotes.pages.urls import note_path, term_path
 
 ROLE_HEADINGS = {"host": "Hosted", "organizer": "Organized", "participant": "Took part"}
 FORMAT_LABELS = {"in-person": "In person", "hybrid": "Hybrid", "virtual": "Virtual"}

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import rebuild
-from .config import load_config
-from .report import as_dict
-from .search import FieldCounter
-from .watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, ChangeQueue, Roots, start_watching
+from infonotes.config import load_config
+from infonotes.preview import rebuild
+from infonotes.preview.watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, ChangeQueue, Roots, start_watching
+from infonotes.report import as_dict
+from infonotes.search.index import FieldCounter
 
 EVENTS_PATH = "/__live/events"
 STATUS_PATH = "/__live/status"
@@ -446,7 +446,7 @@ def _rebuild(served: Served, request, published, kinds: set[str]):
 def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], started: float,
               jobs: SearchJobs, published) -> None:
     """Tell browsers (a new epoch, or problems), the terminal, and the search thread."""
-    from .cli import report_problems
+    from infonotes.cli import report_problems
     live = served.status.current()
     seconds = time.time() - started
     changes = {"rebuilding": False, "builds": live.builds + 1,
@@ -480,7 +480,7 @@ def _wait_for_a_good_build(served: Served, outcome: rebuild.Outcome) -> None:
     """The first build failed: say why, and serve a page that says so at every address
     (the live-reload overlay lists the problems) until a save fixes them; the rebuild
     thread then makes the whole site."""
-    from .cli import report_problems
+    from infonotes.cli import report_problems
     report_problems(outcome.problems)
     print(WAITING, flush=True)
     served.folder.mkdir(parents=True, exist_ok=True)

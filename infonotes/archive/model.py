@@ -6,11 +6,11 @@ reads it and never changes it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .catalog import REGIONS, Catalog, Document, Organization, Paragraph, State, paragraph
+from infonotes.archive.catalog import REGIONS, Catalog, Document, Organization, Paragraph, State, paragraph
 
 FORMATS = ("in-person", "hybrid", "virtual")
 RELATED_GROUPS = ("state", "organization", "paragraph")
