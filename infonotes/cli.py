@@ -1,4 +1,5 @@
-"""The command line: parse arguments, call one command, turn problems into exit status 1."""
+"""The command line: parse the arguments, run one command of `infonotes.commands`, and
+turn the problems it raises into a report and exit status 1."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from infonotes.problems import InputError
+from infonotes.report import print_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args)
     except InputError as error:
-        report_problems(error.problems)
+        print_report(error.problems)
         return 1
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
@@ -29,12 +31,6 @@ def main(argv: list[str] | None = None) -> int:
         # line tools do, and keep Python from failing again when it flushes at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-
-
-def report_problems(problems) -> None:
-    """Every problem, grouped by file, and a summary line (report.py formats them)."""
-    from infonotes.report import print_report
-    print_report(list(problems))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each command imports its module when it runs, as MkDocs' command line does: `check` on
+# one file should not wait for the templates, the search index or the server to load.
+
 def _config(args):
     from infonotes.config import load_config
     return load_config(args.config)
@@ -111,22 +110,16 @@ def _config(args):
 
 def _build(args) -> int:
     from infonotes.commands.build import build_site
+    from infonotes.config import with_base_url
     config = _config(args)
     if args.base_url:
-        config = _with_base_url(config, args.base_url)
+        config = with_base_url(config, args.base_url, "--base-url")
     result = build_site(config, notes_dir=args.notes, output_dir=args.out, drafts=args.drafts,
                         workers=args.jobs, search=args.search)
     out = args.out or config.output_dir
     print(f"built {result.files:,} files ({result.bytes / 1e6:.1f} MB) from "
           f"{result.notes:,} notes into {out} [{result.timings}]")
     return 0
-
-
-def _with_base_url(config, base_url: str):
-    import dataclasses
-
-    from infonotes.config import checked_base_url
-    return dataclasses.replace(config, base_url=checked_base_url(base_url, "--base-url", 0))
 
 
 def _check(args) -> int:
@@ -158,43 +151,27 @@ def _bundle(args) -> int:
 
 
 def _new(args) -> int:
-    from infonotes.archive.catalog import load_catalog
     from infonotes.archive.load import display_path
-    from infonotes.commands.new import new_note
-    from infonotes.commands.schema import FILE_NAME
-    config = _config(args)
-    catalog = load_catalog(config.data_dir, display_path(config.data_dir)) if args.country else None
-    path = new_note(args.notes or config.notes_dir, args.title, args.date, end=args.end,
-                    country=args.country, catalog=catalog, schema=config.data_dir / FILE_NAME)
+    from infonotes.commands.new import new_note_for_site
+    path = new_note_for_site(_config(args), args.title, args.date, end=args.end, country=args.country,
+                             notes_dir=args.notes)
     print(display_path(path))
     return 0
 
 
 def _schema(args) -> int:
-    from infonotes.archive.catalog import load_catalog
     from infonotes.archive.load import display_path
-    from infonotes.commands.fix import write_atomically
-    from infonotes.commands.schema import FILE_NAME, schema_text
-    config = _config(args)
-    text = schema_text(load_catalog(config.data_dir, display_path(config.data_dir)))
-    target = args.out or config.data_dir / FILE_NAME
-    if target.is_dir():
-        target = target / FILE_NAME
-    if not args.check and not target.parent.is_dir():
-        from infonotes.problems import Problem
-        raise InputError([Problem(str(target.parent), 0, "no such folder: create it first, or choose "
-                                                         "another --out")])
-    current = target.read_text(encoding="utf-8") if target.is_file() else None
-    if args.check:
-        if current != text:
-            print(f"{display_path(target)}:1: the schema is not up to date with the catalogs; "
-                  "run `python build.py schema` and commit the file", file=sys.stderr)
-            return 1
-        print(f"{display_path(target)} is up to date")
+    from infonotes.commands.schema import update_schema
+    schema = update_schema(_config(args), args.out, check=args.check)
+    shown = display_path(schema.path)
+    if schema.current:
+        print(f"{shown} is up to date")
         return 0
-    if current != text:
-        write_atomically(target, text.encode("utf-8"))
-    print(f"wrote {display_path(target)}" if current != text else f"{display_path(target)} is up to date")
+    if args.check:
+        print(f"{shown}:1: the schema is not up to date with the catalogs; "
+              "run `python build.py schema` and commit the file", file=sys.stderr)
+        return 1
+    print(f"wrote {shown}")
     return 0
 
 

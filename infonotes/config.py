@@ -1,6 +1,7 @@
 """The site's settings, read from site.toml; paths resolve against the file's folder."""
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,3 +86,8 @@ def checked_base_url(text: str, where: str, line: int, label: str = "the address
         raise InputError([Problem(where, line, f"{label} must be absolute, with http or https and a "
                                                f"host (https://example.org/archive/), not '{text}'")])
     return base_url
+
+
+def with_base_url(config: Config, base_url: str, where: str) -> Config:
+    """The same settings published at another address (`build --base-url`)."""
+    return dataclasses.replace(config, base_url=checked_base_url(base_url, where, 0))

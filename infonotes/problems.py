@@ -1,7 +1,7 @@
-"""Problems found in the input, reported to people as `path:line: message`.
+"""Problems found in the input, as data: what is wrong, in which file, on which line.
 
-How a problem is shown (a plain line, a GitHub annotation, a summary) is decided in one
-place, `report.py`; this module only holds what a problem is.
+A problem's own text is the line people read, `path:line: message`; how problems are
+gathered for a terminal, a GitHub annotation or the preview's overlay is `report.py`'s.
 """
 from __future__ import annotations
 
@@ -31,8 +31,12 @@ class Problem:
         return self.severity != WARNING
 
     def __str__(self) -> str:
-        from infonotes.report import plain  # one place formats problems
-        return plain(self)
+        """`path:line: message`, with `warning: ` before the message of a warning; only
+        `path: message` for a problem that is not in a file (a command-line argument)."""
+        marker = "warning: " if self.severity == WARNING else ""
+        if self.line < 1:
+            return f"{self.path}: {marker}{self.message}"
+        return f"{self.path}:{self.line}: {marker}{self.message}"
 
 
 class InputError(Exception):

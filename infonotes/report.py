@@ -20,14 +20,6 @@ from collections.abc import Iterable
 from infonotes.problems import WARNING, Problem
 
 
-def plain(problem: Problem) -> str:
-    """`path:line: message`, with `warning: ` before the message of a warning."""
-    marker = "warning: " if problem.severity == WARNING else ""
-    if problem.line < 1:  # not in a file: a command-line argument
-        return f"{problem.path}: {marker}{problem.message}"
-    return f"{problem.path}:{problem.line}: {marker}{problem.message}"
-
-
 def annotation(problem: Problem) -> str:
     """A GitHub workflow command: `::error file=…,line=…,title=…::message`."""
     command = "warning" if problem.severity == WARNING else "error"
@@ -39,7 +31,7 @@ def annotation(problem: Problem) -> str:
 def as_dict(problem: Problem) -> dict:
     """For pages and tools (the serve overlay): the fields and the plain line."""
     return {"path": problem.path, "line": problem.line, "severity": problem.severity,
-            "message": problem.message, "text": plain(problem)}
+            "message": problem.message, "text": str(problem)}
 
 
 def grouped(problems: Iterable[Problem]) -> list[str]:
@@ -49,7 +41,7 @@ def grouped(problems: Iterable[Problem]) -> list[str]:
     for problem in sorted(problems, key=_order):
         if previous is not None and problem.path != previous:
             lines.append("")
-        lines.append(plain(problem))
+        lines.append(str(problem))
         previous = problem.path
     return lines
 

@@ -18,19 +18,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, gen_notes, note_text, write_project
 from markdown_it import MarkdownIt
 
 from infonotes import report
 from infonotes.archive.catalog import load_catalog
 from infonotes.archive.check import FIELDS, check_source
 from infonotes.archive.load import find_note_files, read_source
+from infonotes.archive.yamlnodes import plain_is_safe, scalar_text
 from infonotes.cli import _parser
 from infonotes.commands.check import check_archive
-from infonotes.commands.fix import plain_is_safe, scalar_text
-from infonotes.commands.schema import FILE_NAME, as_editor_sees, note_schema, schema_text
+from infonotes.commands.schema import FILE_NAME, note_schema, schema_text
 from infonotes.config import load_config
 from infonotes.problems import WARNING, Problem
+
+from conftest import ROOT, gen_notes, note_text, write_project
+from yaml12 import as_editor_sees
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -298,9 +300,9 @@ def test_in_github_actions_problems_are_also_annotations(tmp_path):
 
 def test_report_formats_escape_and_summaries():
     error = Problem("notes/a,b:c.md", 3, "100% wrong\nreally")
-    assert report.plain(error) == "notes/a,b:c.md:3: 100% wrong\nreally"
+    assert str(error) == "notes/a,b:c.md:3: 100% wrong\nreally"
     assert report.annotation(error) == "::error file=notes/a%2Cb%3Ac.md,line=3,title=note check::100%25 wrong%0Areally"
-    assert report.plain(Problem("--date", 0, "bad")) == "--date: bad"
+    assert str(Problem("--date", 0, "bad")) == "--date: bad"
     warning = Problem("n.md", 1, "w", WARNING)
     assert str(warning) == "n.md:1: warning: w" and not warning.is_error and error.is_error
     assert Problem("n.md", 1, "m") == Problem("n.md", 1, "m", "error")  # the default severity

@@ -36,7 +36,7 @@ FIELD_SYNONYMS = {
     "former_id": "former_ids", "old_ids": "former_ids", "aliases": "former_ids", "redirect_from": "former_ids",
 }
 _ID = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 _REQUIRED_MESSAGES = {
     "title": "'title' is required: add a line 'title: …' with the name of the event",
@@ -209,7 +209,7 @@ class _Checker:
         text = self._text(front, key)
         if not isinstance(value, yamlnodes.Scalar):
             return None  # _text said what is wrong
-        if not _DATE.match(text):
+        if not DATE.match(text):
             self.problem(value.line, f"'{key}' must be a date written YYYY-MM-DD, not '{text}'")
             return None
         try:
@@ -376,7 +376,7 @@ def _other_warnings(source: Source) -> list[Problem]:
 
 
 def _plain_date(node) -> dt.date | None:
-    if not isinstance(node, yamlnodes.Scalar) or not _DATE.match(node.text.strip()):
+    if not isinstance(node, yamlnodes.Scalar) or not DATE.match(node.text.strip()):
         return None
     try:
         return dt.date.fromisoformat(node.text.strip())

@@ -54,7 +54,7 @@ def read_source(path: Path, shown: str) -> Source:
     except OSError as error:
         raise InputError([Problem(shown, 1, f"cannot read the file: {error.strerror}")]) from None
     text = _decode(data, shown)
-    front_text, body, front_line, body_line = _split_front_matter(text, shown)
+    front_text, body, front_line, body_line = split_front_matter(text, shown)
     try:
         front = yamlnodes.parse(front_text, front_line)
     except yamlnodes.YamlProblem as error:
@@ -80,7 +80,7 @@ def _decode(data: bytes, shown: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _split_front_matter(text: str, shown: str) -> tuple[str, str, int, int]:
+def split_front_matter(text: str, shown: str) -> tuple[str, str, int, int]:
     """(front matter text, body, file line of the first front matter line, body's first line)."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":

@@ -5,9 +5,13 @@ forget where each value stood. Notes and catalogs are small, so we read the even
 stream (libyaml's fast parser) and build our own nodes instead: every scalar stays the
 string that was typed, every node knows its line, and the YAML features a contributor
 never needs (anchors, aliases, tags, several documents) are refused with a reason.
+
+It also writes a value back (`scalar_text`) so that it reads as the same string: what
+`check --fix` and `new` put into a front matter.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -216,3 +220,33 @@ class _Builder:
             seen[key.text] = key.line
             items.append((key, value))
         return Mapping(tuple(items), self._line(start))
+
+
+# --- writing values back -------------------------------------------------------------
+
+def scalar_text(value: str, style: str) -> str:
+    """`value` written in the style it replaces: quoted as it was, plain when safe."""
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"' or not plain_is_safe(value):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+_NOT_A_STRING = re.compile(r"""^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
+    |y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF
+    |[-+]?[0-9_]+(?::[0-5]?[0-9])*|0o[0-7]+|0x[0-9a-fA-F]+
+    |[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?.*)$""", re.VERBOSE)
+
+
+def plain_is_safe(value: str) -> bool:
+    """True when `value` reads back as this very string, unquoted, in a block list, a
+    flow list `[…]` and after `key:`, for us and for YAML 1.1 and 1.2 editors alike."""
+    if not value or value != value.strip() or value[0] in "-?:,[]{}#&*!|>'\"%@`":
+        return False
+    if any(c in value for c in ",[]{}") or ": " in value or " #" in value or value.endswith(":"):
+        return False
+    if any(ord(c) < 32 for c in value):
+        return False
+    return not _NOT_A_STRING.match(value)

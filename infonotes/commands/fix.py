@@ -10,15 +10,15 @@ written to a temporary file beside it and moved over it in one rename.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from infonotes.archive import yamlnodes
 from infonotes.archive.catalog import Catalog
-from infonotes.archive.load import _split_front_matter
+from infonotes.archive.load import split_front_matter
+from infonotes.archive.yamlnodes import scalar_text
+from infonotes.output.write import write_atomically
 from infonotes.problems import InputError
 
 FIXED_FIELDS = ("country", "organizers", "states", "organizations", "paragraphs")
@@ -49,7 +49,7 @@ def plan_fixes(path: Path, shown: str, catalog: Catalog) -> list[Fix]:
         return []
     text = text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n")
     try:
-        front_text, _, front_line, _ = _split_front_matter(text, shown)
+        front_text, _, front_line, _ = split_front_matter(text, shown)
         front = yamlnodes.parse(front_text, front_line, spans=True)
     except (InputError, yamlnodes.YamlProblem):
         return []
@@ -101,34 +101,6 @@ def _fix(item, field: str, catalog: Catalog, lines: list[str], shown: str) -> Fi
     return Fix(shown, item.line, item.column, item.end_column, field, old, scalar_text(target, item.style))
 
 
-def scalar_text(value: str, style: str) -> str:
-    """`value` written in the style it replaces: quoted as it was, plain when safe."""
-    if style == "'":
-        return "'" + value.replace("'", "''") + "'"
-    if style == '"' or not plain_is_safe(value):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return value
-
-
-_NOT_A_STRING = re.compile(r"""^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
-    |y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF
-    |[-+]?[0-9_]+(?::[0-5]?[0-9])*|0o[0-7]+|0x[0-9a-fA-F]+
-    |[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?.*)$""", re.VERBOSE)
-
-
-def plain_is_safe(value: str) -> bool:
-    """True when `value` reads back as this very string, unquoted, in a block list, a
-    flow list `[…]` and after `key:`, for us and for YAML 1.1 and 1.2 editors alike."""
-    if not value or value != value.strip() or value[0] in "-?:,[]{}#&*!|>'\"%@`":
-        return False
-    if any(c in value for c in ",[]{}") or ": " in value or " #" in value or value.endswith(":"):
-        return False
-    if any(ord(c) < 32 for c in value):
-        return False
-    return not _NOT_A_STRING.match(value)
-
-
 def apply_fixes(path: Path, fixes: list[Fix]) -> bool:
     """Rewrite the spans of `fixes` in `path`, atomically; False if the file changed
     since it was read (then nothing is written)."""
@@ -145,23 +117,3 @@ def apply_fixes(path: Path, fixes: list[Fix]) -> bool:
     rebuilt = bom + "".join(line + ending for line, ending in zip(lines, endings + [""]))
     write_atomically(path, rebuilt.encode("utf-8"))
     return True
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a temporary file beside `path`, then rename it over `path` in one step: a
-    crash leaves either the old file or the new one, never half of one."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise

@@ -10,10 +10,13 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from infonotes.archive.catalog import Catalog
-from infonotes.archive.check import _DATE
+from infonotes.archive.catalog import Catalog, load_catalog
+from infonotes.archive.check import DATE, unknown_state
 from infonotes.archive.load import NOTE_SUFFIXES, display_path, find_note_files, note_id
 from infonotes.archive.text import slugify
+from infonotes.archive.yamlnodes import scalar_text
+from infonotes.commands.schema import FILE_NAME
+from infonotes.config import Config
 from infonotes.problems import InputError, Problem
 
 # Words that carry no meaning in an id: "Workshop on the Implementation of Resolution
@@ -63,6 +66,14 @@ def note_slug(title: str, words: int = SLUG_WORDS, characters: int = SLUG_CHARAC
     return "-".join(kept)[:characters].strip("-") or "note"
 
 
+def new_note_for_site(config: Config, title: str, date: str, *, end: str | None = None,
+                      country: str | None = None, notes_dir: Path | None = None) -> Path:
+    """`new_note` in the site's notes folder (or `notes_dir`), with its catalogs and schema."""
+    catalog = load_catalog(config.data_dir, display_path(config.data_dir)) if country else None
+    return new_note(notes_dir or config.notes_dir, title, date, end=end, country=country, catalog=catalog,
+                    schema=config.data_dir / FILE_NAME)
+
+
 def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, country: str | None = None,
              catalog: Catalog | None = None, schema: Path | None = None) -> Path:
     """Write the new note; raise InputError (nothing written) when an argument is wrong or
@@ -80,7 +91,6 @@ def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, cou
     if country:
         state = catalog.find_state(country) if catalog else None
         if state is None:
-            from infonotes.archive.check import unknown_state
             problems.append(Problem("--country", 0, unknown_state(catalog, country) if catalog else
                                     f"unknown State '{country}'"))
         else:
@@ -112,7 +122,7 @@ def new_note(notes_dir: Path, title: str, date: str, end: str | None = None, cou
 
 def _day(text: str, option: str, problems: list[Problem]) -> dt.date | None:
     try:
-        if not _DATE.match(text):  # fromisoformat also reads week dates ('2024-W01-1')
+        if not DATE.match(text):  # fromisoformat also reads week dates ('2024-W01-1')
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -138,7 +148,6 @@ def _quoted(text: str) -> str:
 
 
 def _yaml_text(text: str) -> str:
-    from infonotes.commands.fix import scalar_text
     return scalar_text(text, "") if text else ""
 
 

@@ -8,8 +8,8 @@ underline mistakes as they are typed.
 
 The schema accepts what the checker accepts, as an editor reads the YAML: an editor
 follows YAML 1.2, where `2018-12-12` and `yes` stay strings but `0777` is a number and
-`false` a boolean (our own reader keeps every value as typed; `as_editor_sees` below
-converts a front matter the way an editor does, for the tests). Names are accepted in
+`false` a boolean (our own reader keeps every value as typed; the tests read a front
+matter the way an editor does to prove both agree). Names are accepted in
 any case, with or without accents and with any apostrophe, as the checker does; the
 `enum`s list the spellings of the catalogs for completion. What only the checker can
 tell (a day that does not exist, `end` before `date`, a note's id) it tells.
@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
-from infonotes.archive import yamlnodes
-from infonotes.archive.catalog import Catalog
+from infonotes.archive.catalog import Catalog, load_catalog
+from infonotes.archive.load import display_path
 from infonotes.archive.text import ascii_fold
+from infonotes.config import Config
+from infonotes.output.write import write_atomically
+from infonotes.problems import InputError, Problem
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILE_NAME = "note.schema.json"
@@ -30,6 +35,29 @@ _DATE = r"^\s*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])\s*$"
 _NOTE_ID = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*(?:\.md|\.markdown)?\s*$"
 _SYNTAX = set("^$\\.*+?()[]{}|/")
 _APOSTROPHE_CLASS = "['\u2019\u2018`\u02bc]"
+
+
+@dataclass(frozen=True)
+class SchemaFile:
+    path: Path
+    current: bool
+    """True when the file held the catalogs' schema already (nothing was written)."""
+
+
+def update_schema(config: Config, out: Path | None = None, *, check: bool = False) -> SchemaFile:
+    """Write the schema of the site's catalogs to `out` (a file or a folder; default: the data
+    folder) unless it is current; with `check`, write nothing and only say whether it is."""
+    text = schema_text(load_catalog(config.data_dir, display_path(config.data_dir)))
+    target = out or config.data_dir / FILE_NAME
+    if target.is_dir():
+        target = target / FILE_NAME
+    if not check and not target.parent.is_dir():
+        raise InputError([Problem(str(target.parent), 0, "no such folder: create it first, or choose "
+                                                         "another --out")])
+    current = target.is_file() and target.read_text(encoding="utf-8") == text
+    if not current and not check:
+        write_atomically(target, text.encode("utf-8"))
+    return SchemaFile(target, current)
 
 
 def note_schema(catalog: Catalog) -> dict:
@@ -181,44 +209,3 @@ def _document_pattern(document) -> str:
 
 
 # --- the front matter as an editor sees it -------------------------------------------
-
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_OCT = re.compile(r"^0o[0-7]+$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-
-
-def as_editor_sees(node):
-    """A yamlnodes tree as JSON values under YAML 1.2's core schema (what a YAML
-    language server validates): plain scalars become null, booleans and numbers where
-    YAML 1.2 says so, everything else a string."""
-    if isinstance(node, yamlnodes.Mapping):
-        return {key.text: as_editor_sees(value) for key, value in node.items}
-    if isinstance(node, yamlnodes.Sequence):
-        return [as_editor_sees(item) for item in node.items]
-    if node is None:
-        return None
-    text = node.text
-    if not node.plain:
-        return text
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        return int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -108,3 +109,23 @@ def _refuse_foreign_folder(output_dir: Path) -> None:
         raise InputError([Problem(str(output_dir), 1, (
             "the output folder is not empty and holds no built site (no index.html); "
             "refusing to replace it: choose another --out or empty it first"))])
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a temporary file beside `path`, then rename it over `path` in one step: a
+    crash leaves either the old file or the new one, never half of one."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
