@@ -11,7 +11,7 @@ with `--no-search`, each into a new OUT (see `fresh_folder`), timed with nothing
 running; then once more of each kind with the memory sampled; and `build.py check DIR`
 K times. Prints a Markdown table (median seconds, the peak memory of the sampled
 builds), the search index and store figures (their sizes as built, raw and
-gzipped, in total and per note, and the build's "search" step), the search page's
+gzipped, in total and per note, and the build's "search index" step), the search page's
 figures in headless Chromium (time until it is ready to search, query times), the build's own step
 timings (median per step) and the targets.
 
@@ -347,11 +347,11 @@ def print_table(rows: list[dict]) -> None:
 
 
 def print_search(rows: list[dict]) -> None:
-    print("\nSearch files as built (gzip -9; KB = 10^3 bytes) and the build's \"search\" step:")
+    print("\nSearch files as built (gzip -9; KB = 10^3 bytes) and the build's \"search index\" step:")
     print("| N | file | raw KB | gzipped KB | raw B/note | gzipped B/note | search step s |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        step = r["steps"].get("search")
+        step = r["steps"].get("search index")
         for name, (raw, packed) in r["search_files"].items():
             print(f"| {r['n']:,} | {name} | {raw / 1e3:,.0f} | {packed / 1e3:,.0f} | {raw / r['n']:,.0f} "
                   f"| {packed / r['n']:,.0f} | {'' if step is None else f'{step:.2f}'} |")
@@ -387,7 +387,7 @@ def print_targets(rows: list[dict]) -> None:
     n, limit = SEARCH_TIME_TARGET
     if n in by_n:
         print(f"- {n:,} notes build with the search index ≤ {limit:g} s: {by_n[n]['build']:.2f} s "
-              f"(search step {by_n[n]['steps'].get('search', 0.0):.2f} s), {verdict(by_n[n]['build'] <= limit)}")
+              f"(search step {by_n[n]['steps'].get('search index', 0.0):.2f} s), {verdict(by_n[n]['build'] <= limit)}")
     for r in rows:
         packed = r["search_files"]["search/index.js"][1] / r["n"]
         both = sum(packed for _, packed in r["search_files"].values()) / r["n"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,6 @@ def load_config(path: Path) -> Config:
 
 
 def _line_of(message: str) -> int:
-    import re
     found = re.search(r"line (\d+)", message)
     return int(found.group(1)) if found else 1
 

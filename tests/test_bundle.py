@@ -29,12 +29,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT, gen_notes, note_text, run_cli
 
 from infonotes.archive.catalog import load_catalog
 from infonotes.archive.text import slugify
 from infonotes.output.ziparchive import deflate, zip_bytes
 from infonotes.problems import InputError
+
+from conftest import ROOT, gen_notes, note_text, run_cli
 
 SETTINGS = tomllib.loads((ROOT / "site.toml").read_text(encoding="utf-8"))
 PUBLISHED = SETTINGS["base_url"]

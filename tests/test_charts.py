@@ -15,10 +15,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_main, note_text, write_project
 from test_site import Expected, expected_site
 
 from infonotes.pages.charts import bar_chart
+
+from conftest import ROOT, cli_main, note_text, write_project
 
 TOP = 10
 

@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import bibtexparser
 import jsonschema
@@ -18,8 +17,9 @@ import pytest
 import rispy
 import yaml
 from bibtexparser.middlewares import LatexDecodingMiddleware
-from conftest import Page, cli_main, note_text, read_page, write_project
 from pylatexenc import latex2text
+
+from conftest import Page, cli_main, note_text, read_page, write_project
 
 AUTHOR = "Group of Experts & {Committee}"
 PUBLISHER = "United Nations"

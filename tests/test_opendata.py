@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT, cli_main, note_text, read_page, write_project
 
 from infonotes.commands.build import build_site
 from infonotes.config import load_config
 from infonotes.pages.urls import Links
+
+from conftest import ROOT, cli_main, note_text, read_page, write_project
 
 DATA = "data"
 CSV_FILES = ("notes.csv", "note-states.csv", "note-organizations.csv", "note-paragraphs.csv")

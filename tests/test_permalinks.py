@@ -17,11 +17,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, cli_main, note_text, read_page, write_project
 
 from infonotes.commands.build import build_site
 from infonotes.config import load_config
 from infonotes.pages.urls import Links
+
+from conftest import ROOT, cli_main, note_text, read_page, write_project
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -2,14 +2,15 @@
 
 - search/index.js holds the postings of lunr.py's own index of the published notes
   (`lunr(ref, fields, documents)`), compactly, in a classic script; what the page computes
-  from them (`search.lunr_index_data` does the same in Python) is lunr.py's serialized
-  index, value for value and, in Python, byte for byte. (test_search_page.py proves it for
-  theme/search.js in Chromium.) Every number of the format survives encoding.
-- Golden queries, run with lunr.py on the index of the BUILT site (`search.search`, which
-  does what the page does: lunr's syntax with words trimmed, or plain words when it does
-  not parse), find exactly the notes worked out here independently: from the notes' files
-  (PyYAML, not the project's reader) and the catalogs, or stated by hand for an archive
-  written for these tests. Malformed queries never fail.
+  from them (`lunr_reference.lunr_index_data` does the same in Python) is lunr.py's
+  serialized index, value for value and, in Python, byte for byte. (test_search_page.py
+  proves it for theme/search.js in Chromium.) Every number of the format survives encoding.
+- Golden queries, run with lunr.py on the index of the BUILT site (`lunr_reference.search`,
+  which does what the page does: lunr's syntax with words trimmed, or plain words when it
+  does not parse), find exactly the notes worked out here independently: from the notes'
+  files (PyYAML, not the project's reader) and the catalogs, or stated by hand for an
+  archive written for these tests. Malformed queries never fail: lunr refuses them, and
+  the plain search for their words finds the notes holding those words.
 - `lunr_js_stemmer` is lunr.js's stemmer (compared with lunr.js itself, in Node.js), for an
   index built to be searched by lunr.js exactly.
 - Documents go in by note id with short refs; the same notes give the same bytes.
@@ -27,12 +28,11 @@ import shutil
 import subprocess
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, cli_main, note_text, write_project
 from lunr import lunr
 from lunr.builder import Builder
 from lunr.exceptions import QueryParseError
@@ -47,7 +47,32 @@ from lunr.trimmer import trimmer
 from infonotes.archive.catalog import load_catalog
 from infonotes.archive.model import build_model
 from infonotes.commands.build import load_notes_from, notes_in
-from infonotes.search import index as search
+from infonotes.search.documents import FIELDS, iter_search_documents, plain_text
+from infonotes.search.files import INDEX_PATH, STORE_PATH, script, to_json
+from infonotes.search.index_format import compact_index, encode_numbers
+from infonotes.search.postings import (
+    _SPLIT_TOO,
+    STOP_WORDS_KEPT_IN,
+    FieldCounter,
+    field_tokens,
+    index_postings,
+    lunr_tokens,
+    possessive_dropper,
+)
+from infonotes.search.stemmer import lunr_js_stemmer, porter_js
+from infonotes.search.store import SNIPPET_CHARS, snippet_text
+
+from conftest import ROOT, cli_main, note_text, write_project
+from lunr_reference import (
+    decode_numbers,
+    field_lengths,
+    index_json,
+    load_index,
+    lunr_index_data,
+    plain_query,
+    script_json,
+    search,
+)
 
 SAMPLE_NOTES = ROOT / "notes"
 DOC_SHAPE = ("title", "date", "end", "venue", "path", "summary", "text", "year", "states",
@@ -57,21 +82,21 @@ DOC_SHAPE = ("title", "date", "end", "venue", "path", "summary", "text", "year",
 # --- Reading what a build wrote ---------------------------------------------------------------
 
 def index_text(site: Path) -> str:
-    return search.script_json((site / "search/index.js").read_bytes(), "SEARCH_INDEX")
+    return script_json((site / "search/index.js").read_bytes(), "SEARCH_INDEX")
 
 
 def lunr_index_of(site: Path) -> dict:
     """The serialized lunr index the page computes from the built search/index.js."""
-    return search.lunr_index_data(json.loads(index_text(site)))
+    return lunr_index_data(json.loads(index_text(site)))
 
 
 def store_of(site: Path) -> dict:
-    return json.loads(search.script_json((site / "search/store.js").read_bytes(), "SEARCH_STORE"))
+    return json.loads(script_json((site / "search/store.js").read_bytes(), "SEARCH_STORE"))
 
 
 @functools.cache
 def _loaded(site: Path) -> tuple[Index, list[str]]:
-    index = search.load_index(index_text(site))
+    index = load_index(index_text(site))
     ids = [re.fullmatch(r"notes/([^/]+)/", doc[4])[1] for doc in store_of(site)["docs"]]
     return index, ids
 
@@ -79,15 +104,20 @@ def _loaded(site: Path) -> tuple[Index, list[str]]:
 def found(site: Path, q: str) -> set[str]:
     """The note ids the search page would list for `q` (lunr.py standing in for lunr.js)."""
     index, ids = _loaded(site)
-    return {ids[int(hit["ref"])] for hit in search.search(index, q)}
+    return {ids[int(hit["ref"])] for hit in search(index, q)}
 
 
 def model_of(notes_dir: Path):
-    """The site model a build makes of a notes folder (pages not written: notes keep their
-    plain text exactly as in a build, where each worker writes the page and keeps it)."""
+    """The site model a build makes of a notes folder (pages not written: each note gets
+    its plain text as in a build, where the worker that writes its page keeps it)."""
     catalog = load_catalog(ROOT / "data")
-    notes, _ = load_notes_from(notes_in(notes_dir), catalog, 1, write_page=lambda note: [])
-    return build_model(notes, catalog)
+    notes = load_notes_from(notes_in(notes_dir), catalog, workers=1)
+    return build_model([replace(note, body_text=plain_text(note.body_html)) for note in notes], catalog)
+
+
+def search_documents(model) -> list[dict]:
+    """The documents the build gives the index, in their order."""
+    return list(iter_search_documents(model))
 
 
 def lunr_py_json(documents: list[dict], as_it_comes: bool = False) -> str:
@@ -95,13 +125,13 @@ def lunr_py_json(documents: list[dict], as_it_comes: bool = False) -> str:
     endings dropped, lunr.js's stemmer, stop words kept in the names' fields); `as_it_comes`:
     lunr.py's defaults."""
     if as_it_comes:
-        built = lunr(ref="ref", fields=search.FIELDS, documents=documents)
+        built = lunr(ref="ref", fields=FIELDS, documents=documents)
     else:
         builder = Builder()
-        builder.pipeline.add(search.possessive_dropper, trimmer, stop_word_filter, search.lunr_js_stemmer)
-        builder.pipeline.skip(stop_word_filter, list(search.STOP_WORDS_KEPT_IN))
-        builder.search_pipeline.add(search.lunr_js_stemmer)
-        built = lunr(ref="ref", fields=search.FIELDS, documents=documents, builder=builder)
+        builder.pipeline.add(possessive_dropper, trimmer, stop_word_filter, lunr_js_stemmer)
+        builder.pipeline.skip(stop_word_filter, list(STOP_WORDS_KEPT_IN))
+        builder.search_pipeline.add(lunr_js_stemmer)
+        built = lunr(ref="ref", fields=FIELDS, documents=documents, builder=builder)
     return json.dumps(built.serialize(), separators=(",", ":"), ensure_ascii=False)
 
 
@@ -219,13 +249,13 @@ def having_all(notes: dict[str, NoteWords], *words: str) -> set[str]:
 @pytest.mark.parametrize("site_name, notes", [("sample_site", SAMPLE_NOTES), ("site_300", None)])
 def test_built_index_is_lunr_py_serialized_index(request, site_name, notes, generated_300):
     site = request.getfixturevalue(site_name)
-    documents = search.search_documents(model_of(notes or generated_300))
+    documents = search_documents(model_of(notes or generated_300))
     reference = lunr_py_json(documents)
-    shipped = search.compact_index(search.index_postings(documents))
-    assert (site / "search/index.js").read_bytes() == search.script("SEARCH_INDEX", search.to_json(shipped))
+    shipped = compact_index(index_postings(documents))
+    assert (site / "search/index.js").read_bytes() == script("SEARCH_INDEX", to_json(shipped))
     assert json.loads(index_text(site)) == shipped  # the script's escapes change no value
-    assert search.to_json(lunr_index_of(site)) == reference  # what the page computes, in Python
-    assert search.index_json(documents) == reference
+    assert to_json(lunr_index_of(site)) == reference  # what the page computes, in Python
+    assert index_json(documents) == reference
     assert json.loads(reference)["version"] == shipped["version"] == "2.3.9"  # the lunr.js the page loads
     assert len(documents) == len(published(notes or generated_300)) == shipped["count"]
 
@@ -239,58 +269,61 @@ def test_built_index_is_small(site_300):
 @pytest.mark.parametrize("numbers", [[], [0], [31, 32, 33], [1023, 1024, 1025, 2 ** 32 - 1, 2 ** 40 + 7],
                                      list(range(3000)), [0] * 50])
 def test_numbers_survive_encoding(numbers):
-    text = search.encode_numbers(numbers)
-    assert search.decode_numbers(text) == numbers
+    text = encode_numbers(numbers)
+    assert decode_numbers(text) == numbers
     assert not set(text) & set('"\\<>&\'') and text.isascii()  # nothing to escape in JSON or HTML
     with pytest.raises(ValueError):
-        search.decode_numbers(text + "g")  # a number cut short
+        decode_numbers(text + "g")  # a number cut short
 
 
 def test_small_numbers_take_one_character():
-    assert [len(search.encode_numbers([n])) for n in (0, 31, 32, 1023, 1024)] == [1, 1, 2, 2, 3]
+    assert [len(encode_numbers([n])) for n in (0, 31, 32, 1023, 1024)] == [1, 1, 2, 2, 3]
 
 
 def test_postings_are_lunr_py_builders(generated_300):
     # The inverted index and field lengths of lunr.py's Builder itself, term by term.
-    documents = search.search_documents(model_of(generated_300))[:60]
+    documents = search_documents(model_of(generated_300))[:60]
     builder = Builder()
-    builder.pipeline.add(search.possessive_dropper, trimmer, stop_word_filter, search.lunr_js_stemmer)
-    builder.pipeline.skip(stop_word_filter, list(search.STOP_WORDS_KEPT_IN))
-    built = lunr(ref="ref", fields=search.FIELDS, documents=documents, builder=builder)
-    postings = search.index_postings(documents)
+    builder.pipeline.add(possessive_dropper, trimmer, stop_word_filter, lunr_js_stemmer)
+    builder.pipeline.skip(stop_word_filter, list(STOP_WORDS_KEPT_IN))
+    built = lunr(ref="ref", fields=FIELDS, documents=documents, builder=builder)
+    postings = index_postings(documents)
     assert postings.terms == tuple(sorted(built.inverted_index, key=lambda t: built.inverted_index[t]["_index"]))
     for term, docs, tfs in zip(postings.terms, postings.documents, postings.frequencies):
         for field, field_docs, field_tfs in zip(postings.fields, docs, tfs):
             assert [postings.refs[d] for d in field_docs] == list(built.inverted_index[term][field]), term
             assert list(field_tfs) == [builder.field_term_frequencies[f"{field}/{postings.refs[d]}"][term]
                                  for d in field_docs]
-    lengths = search.field_lengths(postings)
+    lengths = field_lengths(postings)
     for field, by_doc in zip(postings.fields, lengths):
         assert by_doc == [builder.field_lengths[f"{field}/{ref}"] for ref in postings.refs]
 
 
 def test_search_is_a_timed_build_step_after_the_model(search_project, tmp_path, capsys):
     build(search_project, tmp_path / "out")
-    steps = re.findall(r"(\w+) [\d.]+s", capsys.readouterr().out.rsplit("[", 1)[1])
-    assert steps.index("model") + 1 == steps.index("search") < steps.index("publish")
+    timings = capsys.readouterr().out.rsplit("[", 1)[1].rstrip().removesuffix("]")
+    steps = [re.fullmatch(r"([a-z ]+) [\d.]+s", step)[1] for step in timings.split(", ")]
+    # The index is made while the site pages are written: its time is part of theirs.
+    assert steps.index("model") < steps.index("search index") == steps.index("site pages and search index") - 1 \
+        < steps.index("publish")
 
 
 def test_a_remembering_counter_gives_the_same_index_and_counts_only_what_changed(generated_300):
     # `serve` keeps one FieldCounter for the session: the index after an edit must be the
     # one a fresh build makes, and only the edited values are counted again.
-    documents = search.search_documents(model_of(generated_300))
-    counter = search.FieldCounter(remember=True)
-    assert search.index_postings(documents, counter=counter) == search.index_postings(documents)
+    documents = search_documents(model_of(generated_300))
+    counter = FieldCounter(remember=True)
+    assert index_postings(documents, counter=counter) == index_postings(documents)
     edited = [dict(d) for d in documents]
     edited[7]["body"] = edited[7]["body"] + " newly inspected laboratories"
     counted = []
     for terms in (counter.filtered, counter.unfiltered):
         original = terms.count
         terms.count = lambda tokens, original=original: counted.append(tokens) or original(tokens)
-    assert search.index_postings(edited, counter=counter) == search.index_postings(edited)
-    assert counted == [search.field_tokens(edited[7]["body"])]
+    assert index_postings(edited, counter=counter) == index_postings(edited)
+    assert counted == [field_tokens(edited[7]["body"])]
     assert len(counter.known) == len({(f["field_name"], d[f["field_name"]]) for d in edited
-                                      for f in search.FIELDS if isinstance(d[f["field_name"]], str)})
+                                      for f in FIELDS if isinstance(d[f["field_name"]], str)})
 
 
 EDGE_DOCUMENTS = [
@@ -310,12 +343,12 @@ EDGE_DOCUMENTS = [
 def test_index_matches_lunr_py_on_awkward_text():
     # Separators lunr does and does not split on, Greek final sigma, stop-word-only and
     # empty fields, a field empty in every document, JSON escapes, repeated stems.
-    assert search.index_json(EDGE_DOCUMENTS) == lunr_py_json(EDGE_DOCUMENTS)
+    assert index_json(EDGE_DOCUMENTS) == lunr_py_json(EDGE_DOCUMENTS)
     one = [dict(EDGE_DOCUMENTS[1], ref="only")]
-    assert search.index_json(one) == lunr_py_json(one)
+    assert index_json(one) == lunr_py_json(one)
     # The same computation with lunr.py's own pipeline gives lunr.py as it comes.
     for documents in (EDGE_DOCUMENTS, one):
-        assert search.index_json(documents, stem=lunr_py_stemmer, stop_words_kept_in=(), possessives=False) == \
+        assert index_json(documents, stem=lunr_py_stemmer, stop_words_kept_in=(), possessives=False) == \
             lunr_py_json(documents, as_it_comes=True)
 
 
@@ -323,13 +356,13 @@ def test_tokens_split_where_lunr_splits():
     # str.split() splits on more white space than lunr does; lunr_tokens knows which.
     lunr_separators = set(SEPARATOR_CHARS)
     others = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c not in lunr_separators]
-    assert others == [c for c in map(chr, range(sys.maxunicode + 1)) if search._SPLIT_TOO.fullmatch(c)]
+    assert others == [c for c in map(chr, range(sys.maxunicode + 1)) if _SPLIT_TOO.fullmatch(c)]
     for text in ["a-b c\u2009d\x1ce\u3000f\xa0g", "plain words only", "ÉCOLE\u2028x", "--a--", "", "x\x1dy"]:
-        assert search.lunr_tokens(text) == [str(t) for t in Tokenizer(text)]
+        assert lunr_tokens(text) == [str(t) for t in Tokenizer(text)]
 
 
 def test_empty_archive_gives_a_loadable_index():
-    text = search.index_json([])
+    text = index_json([])
     index = Index.load(json.loads(text))
     assert index.search("anything") == []
     assert json.loads(text)["fieldVectors"] == [] and json.loads(text)["invertedIndex"] == []
@@ -351,7 +384,7 @@ def test_documents_in_id_order_with_short_refs(request, site_name, notes, genera
 
 def test_index_and_store_are_byte_identical_across_builds(tmp_path, search_project, search_site):
     again = build(search_project, tmp_path / "again", "--jobs", "1")
-    for path in (search.INDEX_PATH, search.STORE_PATH):
+    for path in (INDEX_PATH, STORE_PATH):
         assert (again / path).read_bytes() == (search_site / path).read_bytes(), path
 
 
@@ -508,15 +541,31 @@ def test_golden_answers_agree_with_the_independent_reading(search_project):
             assert having_any(notes, query) == expected, query
 
 
-MALFORMED = ["foo:", "+", "-", "~", "^", "inspection~", "inspection^", "foo:customs", "+-", "title:"]
+MALFORMED = [  # queries lunr's parser refuses, and the words of each, stated by hand
+    ("foo:", ["foo"]), ("+", []), ("-", []), ("~", []), ("^", []), ("+-", []), ("title:", ["title"]),
+    ("inspection~", ["inspection"]), ("inspection^", ["inspection"]), ("foo:customs", ["foo", "customs"]),
+    ("Japan:", ["japan"]),
+]
 
 
-@pytest.mark.parametrize("query", MALFORMED)
-def test_lunr_refuses_what_the_fallback_answers(search_site, query):
+def test_malformed_answers_are_neither_nothing_nor_everything(search_project):
+    # So that a fallback finding nothing, or every note, fails the test below.
+    notes = published(search_project / "notes")
+    answers = [having_any(notes, *words) for _, words in MALFORMED]
+    assert set() in answers and sum(0 < len(a) < len(notes) for a in answers) >= 3
+
+
+@pytest.mark.parametrize("query, words", MALFORMED, ids=[repr(q) for q, _ in MALFORMED])
+def test_lunr_refuses_what_the_fallback_answers(search_site, search_project, query, words):
+    # lunr.py refuses the query; the page's fallback, a plain search for its words, finds
+    # the notes holding one of them, worked out from the notes' files: what the words
+    # typed plainly find.
     index, _ = _loaded(search_site)
     with pytest.raises(QueryParseError):
         index.search(query)
-    assert isinstance(search.search(index, query), list)
+    expected = having_any(published(search_project / "notes"), *words)
+    assert found(search_site, query) == expected
+    assert found(search_site, " ".join(words)) == expected
 
 
 @pytest.mark.parametrize("query, words", [
@@ -527,8 +576,8 @@ def test_lunr_refuses_what_the_fallback_answers(search_site, query):
     ("Norway's", "norway"), ("COMMITTEE’S?", "committee"), ("States'", "states"), ("'s", "s"),
 ])
 def test_plain_query(query, words):
-    assert search.plain_query(query) == words
-    Index.load(json.loads(search.index_json(EDGE_DOCUMENTS))).search(search.plain_query(query) or "x")
+    assert plain_query(query) == words
+    Index.load(json.loads(index_json(EDGE_DOCUMENTS))).search(plain_query(query) or "x")
 
 
 # --- Golden queries on the sample archive and the 300-note archive, answers worked out ----------------
@@ -611,7 +660,7 @@ def _words_to_stem() -> list[str]:
              "generalization", "relational", "hopefulness", "electricity", "adjustment", "controll",
              "\u2028ss", "😀y", "ü\U0001F600es", "nation's", "u.s.", "op17", "2663"}
     for path in [*(ROOT / "data").glob("*.yaml"), *sorted(SAMPLE_NOTES.rglob("*.md")), ROOT / "README.md"]:
-        words.update(search.lunr_tokens(path.read_text(encoding="utf-8")))
+        words.update(lunr_tokens(path.read_text(encoding="utf-8")))
     return sorted(words)
 
 
@@ -626,18 +675,18 @@ def test_lunr_js_stemmer_is_lunr_js():
     run = subprocess.run([node, "-e", script, str(ROOT / "node_modules/lunr/lunr.js")], input=json.dumps(words),
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert [search.porter_js(w) for w in words] == json.loads(run.stdout)
+    assert [porter_js(w) for w in words] == json.loads(run.stdout)
     assert len(words) > 2000
     # Where lunr.py and lunr.js part: the reason for lunr_js_stemmer.
-    assert (porter_stemmer.stem("norway"), search.porter_js("norway")) == ("norwai", "norway")
+    assert (porter_stemmer.stem("norway"), porter_js("norway")) == ("norwai", "norway")
 
 
 def test_index_of_lunr_py_as_it_comes_differs_only_where_expected(search_project):
     # lunr.py's defaults would stem 'norway' as 'norwai' (lunr.js: 'norway') and drop the
     # codes NOR and WHO: the reasons for STEMMER and STOP_WORDS_KEPT_IN.
-    documents = search.search_documents(model_of(search_project / "notes"))
+    documents = search_documents(model_of(search_project / "notes"))
     plain = lunr_py_json(documents, as_it_comes=True)
-    ours = search.index_json(documents)
+    ours = index_json(documents)
     assert '"norwai"' in plain and '"who"' not in plain
     assert '"norway"' in ours and '"norwai"' not in ours and '"who"' in ours and '"nor"' in ours
 
@@ -666,7 +715,7 @@ def _check_store(site: Path, notes_dir: Path):
         assert record["date"] == note_id[:10] and record["year"] == date.year
         assert record["end"] is None or dt.date.fromisoformat(record["end"]) > date
         assert isinstance(record["venue"], str) and isinstance(record["text"], str)
-        assert len(record["text"]) <= search.SNIPPET_CHARS
+        assert len(record["text"]) <= SNIPPET_CHARS
         for name, key, labels in (("states", "states", note.states), ("organizations", "organizations", note.orgs),
                                   ("paragraphs", "paragraphs", note.paragraphs)):
             positions = record[key]
@@ -704,14 +753,14 @@ def test_store_of_the_search_archive(search_site, search_project):
 
 def test_snippet_text_is_cut_at_a_word():
     words = " ".join(f"word{i}" for i in range(200))
-    cut = search.snippet_text(words)
-    assert len(cut) <= search.SNIPPET_CHARS and words.startswith(cut) and words[len(cut)] == " "
-    assert search.snippet_text("short text") == "short text"
-    assert search.snippet_text("x" * 500) == "x" * search.SNIPPET_CHARS
+    cut = snippet_text(words)
+    assert len(cut) <= SNIPPET_CHARS and words.startswith(cut) and words[len(cut)] == " "
+    assert snippet_text("short text") == "short text"
+    assert snippet_text("x" * 500) == "x" * SNIPPET_CHARS
 
 
 def test_plain_text_of_rendered_bodies():
-    assert search.plain_text("<h2>Overview</h2>\n<p>The <strong>UNODA</strong>&#x27;s <em>plan</em> &amp; "
+    assert plain_text("<h2>Overview</h2>\n<p>The <strong>UNODA</strong>&#x27;s <em>plan</em> &amp; "
                              "<a href=\"x\">link</a>.</p><ul>\n<li>one</li><li>two</li></ul>") == \
         "Overview The UNODA's plan & link. one two"
 
@@ -719,7 +768,7 @@ def test_plain_text_of_rendered_bodies():
 # --- No note text can end a script element ------------------------------------------------------
 
 def test_hostile_text_stays_data(search_site):
-    for path in (search.INDEX_PATH, search.STORE_PATH):
+    for path in (INDEX_PATH, STORE_PATH):
         data = (search_site / path).read_bytes()
         assert b"</script" not in data.lower() and b"<!--" not in data, path
         assert data.startswith(b"window.SEARCH_") and data.endswith(b";\n") and data.count(b"\n") == 1

@@ -21,13 +21,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
-from conftest import ROOT, gen_notes, html_files, note_text, static_server, write_project
 
 from infonotes.archive.catalog import load_catalog
 from infonotes.archive.model import Note
 from infonotes.commands.build import build_site, load_notes_from, notes_in
 from infonotes.config import load_config
 from infonotes.pages.urls import Links
+
+from conftest import ROOT, gen_notes, html_files, note_text, static_server, write_project
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -69,7 +70,7 @@ def _build(notes_dir: Path, out: Path, relative: bool) -> Path:
 
 def _read_notes(notes_dir: Path) -> list[Note]:
     catalog = load_catalog(ROOT / "data", "data")
-    notes, _ = load_notes_from(notes_in(notes_dir), catalog)
+    notes = load_notes_from(notes_in(notes_dir), catalog)
     return sorted((n for n in notes if not n.draft), key=lambda n: n.id)
 
 
@@ -581,7 +582,7 @@ def _load_index_py(site: Path):
     """lunr.py's Index.load (with lunr.py's stemmer) of the index computed from index.js."""
     from lunr.index import Index
 
-    from infonotes.search.index import lunr_index_data
+    from lunr_reference import lunr_index_data
     text = (site / "search" / "index.js").read_text(encoding="utf-8")
     found = re.fullmatch(r"\s*(?:window\.)?SEARCH_INDEX\s*=\s*(.*?);?\s*", text, re.S)
     assert found, "search/index.js does not assign window.SEARCH_INDEX"
@@ -593,9 +594,7 @@ def test_the_page_searches_the_index_lunr_py_builds(name, served, tabs):
     # The lunr index the page computed from search/index.js and searches, serialized by
     # lunr.js, is lunr.py's own index of the same documents: every term, posting and
     # score (floats compared exactly once parsed).
-    from test_search_index import lunr_py_json, model_of
-
-    from infonotes.search.index import search_documents
+    from test_search_index import lunr_py_json, model_of, search_documents
     archive = served[name]
     expected = json.loads(lunr_py_json(search_documents(model_of(archive.notes_dir))))
     tab = tabs(search_url(archive, "http"))
@@ -640,13 +639,13 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
     assert not different, f"lunr.py and lunr.js differ (counts py, js): {different}"
     assert sum(1 for q in queries if python[q]) >= len(queries) // 2, "most golden queries should find notes"
 
-    # What the page shows is what the Python side of the search (infonotes.search.search:
+    # What the page shows is what the Python side of the search (lunr_reference.search:
     # lunr's syntax when it parses, trimmed words, else plain words) finds on the same index.
-    from infonotes.search import index as search_module
+    from lunr_reference import search as python_search
     by_path = {}
     for q in [word, "export", "nuclear security", f"{word}?", f"+{word} -", "title:workshop",
               "toxin*", "Committee's", "COMMITTEE’S?", *MALFORMED]:
-        refs = sorted(r["ref"] for r in search_module.search(index, q))
+        refs = sorted(r["ref"] for r in python_search(index, q))
         tab.page.fill("#search-q", q)
         tab.page.press("#search-q", "Enter")
         tab.wait_for(q)
@@ -695,7 +694,7 @@ def test_build_copies_the_installed_lunr_js(archives):
 
 
 def test_build_without_lunr_js_says_to_run_make_setup(tmp_path, monkeypatch):
-    import infonotes.commands.build as build_module
+    from infonotes.pages import assets
     from infonotes.problems import InputError
 
     theme = tmp_path / "theme"
@@ -704,7 +703,7 @@ def test_build_without_lunr_js_says_to_run_make_setup(tmp_path, monkeypatch):
         'title = "T"\nbase_url = "https://example.org/"\n[paths]\n'
         f'data = "{ROOT / "data"}"\ntemplates = "{ROOT / "templates"}"\ntheme = "{theme}"\n'))
     # ...and neither has the package's own checkout.
-    monkeypatch.setattr(build_module, "__file__", str(tmp_path / "elsewhere" / "infonotes" / "commands" / "build.py"))
+    monkeypatch.setattr(assets, "PACKAGE_CHECKOUT", tmp_path / "elsewhere")
     out = project / "public"
     with pytest.raises(InputError) as raised:
         build_site(load_config(project / "site.toml"), output_dir=out)

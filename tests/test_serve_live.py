@@ -2,8 +2,9 @@
 
 A browser tab reloads by itself when a note is saved, shows the problems of a broken
 note in an overlay and goes back to the page once it is fixed; every kind of change
-gives, in the served folder, the bytes a full build of the same files gives; the server
-never serves a file outside its folder, and a run of broken saves never stops it.
+gives, in the served folder, the bytes a full build of the same files gives; no process
+forks while it runs threads; the server never serves a file outside its folder, and a
+run of broken saves never stops it.
 """
 from __future__ import annotations
 
@@ -12,11 +13,22 @@ import os
 import re
 import shutil
 import socket
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_main, gen_notes, note_text, write_project
+
+from infonotes.archive.load import find_note_files
+from infonotes.preview import watch
+from infonotes.preview.rebuild import scan_notes
+from infonotes.preview.server import site_relative
+from infonotes.preview.state import FolderLock
+from infonotes.preview.watch import QUIET
+
+from conftest import ROOT, cli_main, note_text, write_project
 from test_serve_plain import NOTES, Server, free_port
 
 REBUILD_TIMEOUT = 120
@@ -28,19 +40,16 @@ NOTE_URL = "/notes/2020-05-04-virtual-workshop/"
 # --- helpers ---------------------------------------------------------------------------
 
 
-def own_project(root: Path, notes: dict[str, str] | None = None, notes_dir: Path | None = None) -> Path:
+def own_project(root: Path, notes: dict[str, str]) -> Path:
     """A project with its own copies of the catalogs, templates and theme (the tests edit them)."""
     for name in ("data", "templates", "theme"):
         shutil.copytree(ROOT / name, root / name)
-    project = write_project(root, notes or {}, site_toml=(
+    project = write_project(root, notes, site_toml=(
         'title = "Test archive"\n'
         'description = "Notes for the tests."\n'
         'base_url = "https://example.org/"\n'
         "[paths]\n"
         'data = "data"\ntemplates = "templates"\ntheme = "theme"\nnotes = "notes"\noutput = "public"\n'))
-    if notes_dir is not None:
-        shutil.rmtree(project / "notes")
-        shutil.copytree(notes_dir, project / "notes")
     return project
 
 
@@ -48,6 +57,11 @@ def status(server: Server) -> dict:
     code, _, body = server.get("/__live/status")
     assert code == 200
     return json.loads(body)
+
+
+STILL = 2 * QUIET
+"""Seconds a finished rebuild must stay the last one: a batch of the same change still on
+its way would have started by then (the watcher takes a batch after QUIET seconds)."""
 
 
 def settled(server: Server, builds_before: int, timeout: float = REBUILD_TIMEOUT) -> dict:
@@ -58,11 +72,11 @@ def settled(server: Server, builds_before: int, timeout: float = REBUILD_TIMEOUT
             pytest.fail(f"serve exited with {server.process.returncode}:\n{server.output()[-3000:]}")
         now = status(server)
         if now["builds"] > builds_before and not now["busy"]:
-            time.sleep(0.15)  # no other batch of the same change on its way
+            time.sleep(STILL)
             again = status(server)
             if again["builds"] == now["builds"] and not again["busy"]:
                 return again
-        time.sleep(0.05)
+        time.sleep(0.02)
     pytest.fail(f"no rebuild within {timeout} s:\n{server.output()[-3000:]}")
 
 
@@ -83,18 +97,21 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_same_as_full_build(server: Server, project: Path, work: Path, what: str) -> None:
-    reference = work / "reference"
-    shutil.rmtree(reference, ignore_errors=True)
-    assert cli_main(["--config", str(project / "site.toml"), "build", "--out", str(reference)]) == 0
-    expected, served = tree(reference), tree(served_folder(server))
+def full_build(project: Path, out: Path) -> dict[str, bytes]:
+    """The files of a full build of the project. (Into a new folder each time: on ext4,
+    creating files right after many were removed is slow.)"""
+    assert cli_main(["--config", str(project / "site.toml"), "build", "--out", str(out)]) == 0
+    return tree(out)
+
+
+def assert_served_is(server: Server, expected: dict[str, bytes], what: str) -> None:
+    served = tree(served_folder(server))
     missing = sorted(expected.keys() - served.keys())
     extra = sorted(served.keys() - expected.keys())
     differing = sorted(p for p in expected.keys() & served.keys() if expected[p] != served[p])
     assert not (missing or extra or differing), (
         f"after {what}, the served folder differs from a full build: missing {missing[:5]} "
         f"({len(missing)}), extra {extra[:5]} ({len(extra)}), differing {differing[:5]} ({len(differing)})")
-    shutil.rmtree(reference)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -379,45 +396,168 @@ def test_open_starts_a_browser(project, tmp_path, monkeypatch):
         running.stop()
 
 
-# --- a 2,000-note archive: every kind of change, compared with a full build ------------
+# --- every kind of change, compared with a full build -----------------------------------
+
+ARCHIVE = {
+    "2019/2019-03-12-export-control-workshop.md": note_text(
+        title="Workshop on export control", date="2019-03-12", end="2019-03-13", city="Bangkok",
+        country="Thailand", organizers="[Thailand, UNODA]", states="[Cambodia, Lao PDR, Viet Nam]",
+        organizations="[UNODA, ARF]", paragraphs='[2663 OP17, "1540"]', summary="Export control."),
+    "2019/2019-10-01-briefing-on-reporting.md": note_text(
+        title="Briefing on national reports", date="2019-10-01", format="virtual", states="[Norway, Japan]",
+        organizations="[EU]", paragraphs='["2325"]'),
+    "2020/2020-02-20-country-visit-fiji.md": note_text(
+        title="Country visit to Fiji", date="2020-02-20", city="Suva", country="Fiji", kind="country visit",
+        states="[Samoa, Tonga]", organizations="[UNODA]", paragraphs="[2663 OP17]"),
+    "2020/2020-11-05-conference-in-tokyo.md": note_text(
+        title="Conference on border security", date="2020-11-05", format="hybrid", city="Tokyo",
+        country="Japan", organizers="[Japan]", states="[Norway, Thailand, USA]", organizations="[ARF, UNICRI]",
+        paragraphs='["1810"]', body="## Overview\n\nBorders.\n\n## Outcome\n\nA plan.\n"),
+    "2021/2021-04-14-round-table-on-financing.md": note_text(
+        title="Round-table on proliferation financing", date="2021-04-14", states="[Viet Nam, Japan, Samoa]",
+        organizations="[UNICRI, EU]", paragraphs="[2663 OP17]"),
+    "2021/2021-09-30-training-course.md": note_text(
+        title="Training course for customs officers", date="2021-09-30", country="Cambodia",
+        states="[Cambodia, Lao PDR]", paragraphs='["1540"]'),
+    "2022/2022-06-07-regional-meeting.md": note_text(
+        title="Regional meeting of the Pacific", date="2022-06-07", city="Apia", country="Samoa",
+        states="[Fiji, Tonga, Samoa]", organizations="[UNODA, EU]", paragraphs='["2325", "1810"]'),
+    "2022/2022-12-01-seminar-on-biosecurity.md": note_text(
+        title="Seminar on biosecurity", date="2022-12-01", format="virtual", states="[Norway, USA]",
+        organizations="[ARF]", paragraphs="[2663 OP17]"),
+}
+"""The archive the changes start from: a few years, and States, organizations and
+paragraphs that several notes name, so that a change touches term pages of every kind;
+enough pages that a full build forks workers, and few files all the same (on ext4,
+creating files soon after many were removed is slow)."""
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory):
-    work = tmp_path_factory.mktemp("live-big")
-    notes = gen_notes(work / "generated", 2000)
-    project = own_project(work / "project", notes_dir=notes)
-    running = start(project, work / "logs")
+def pristine(tmp_path_factory) -> Path:
+    """The project every change starts from; nothing edits it."""
+    return own_project(tmp_path_factory.mktemp("live-pristine"), ARCHIVE)
+
+
+@pytest.fixture(scope="module")
+def pristine_site(pristine, tmp_path_factory) -> dict[str, bytes]:
+    return full_build(pristine, tmp_path_factory.mktemp("live-pristine-site") / "site")
+
+
+FORK_LOG = "INFONOTES_TEST_FORK_LOG"
+FORK_GUARD = f"""
+import os, runpy, sys, threading
+
+from infonotes.output import parallel
+
+def record_fork():
+    names = ",".join(sorted(thread.name for thread in threading.enumerate()))
+    with open(os.environ["{FORK_LOG}"], "a", encoding="utf-8") as log:
+        log.write(f"{{os.getpid()}} {{threading.active_count()}} {{names}}\\n")
+
+os.register_at_fork(before=record_fork)
+parallel.worker_count = lambda: 2  # so that a build forks a worker on a machine with one core too
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+"""Runs build.py (the argument after `-c CODE`), writing a line for each fork that any of
+its processes makes: the process, how many threads it runs, and their names."""
+
+
+@dataclass(frozen=True)
+class Fork:
+    """A line of FORK_GUARD's log: the process that forked, how many threads it ran
+    then, and their names."""
+
+    pid: int
+    threads: int
+    names: str
+
+    @classmethod
+    def parse(cls, line: str) -> "Fork":
+        pid, threads, names = line.split(" ", 2)
+        return cls(int(pid), int(threads), names)
+
+
+def forks_in(log: Path) -> list[Fork]:
+    return [Fork.parse(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+
+
+@dataclass(frozen=True)
+class Preview:
+    server: Server
+    project: Path
+    """A copy of the pristine project, which the changes edit."""
+    forks: Path
+    """The log of FORK_GUARD."""
+
+
+@pytest.fixture(scope="module")
+def preview(pristine, tmp_path_factory):
+    """`serve` over a copy of the pristine project, run by FORK_GUARD."""
+    work = tmp_path_factory.mktemp("live-changes")
+    project, forks = work / "project", work / "forks.txt"
+    shutil.copytree(pristine, project)
+    running = Server(project, free_port(), work / "logs", launcher=("-c", FORK_GUARD), env={FORK_LOG: str(forks)})
     try:
-        yield running, project, work
+        running.wait_until_up()
+        yield Preview(running, project, forks)
     finally:
         folder = served_folder(running)
-        # Removing a 2,000-note site takes a while on a busy machine: wait for it.
-        assert running.stop(timeout=180) == 0, running.output()[-3000:]
+        assert running.stop() == 0, running.output()[-3000:]
         assert not folder.parent.exists(), "the temporary folder of serve was left behind"
 
 
-def _first_note(project: Path, year: str) -> Path:
-    return sorted((project / "notes" / year).glob("*.md"))[0]
+@pytest.fixture()
+def pristine_preview(preview, pristine, pristine_site) -> Preview:
+    """The preview with the pristine project again, its served folder checked to be the
+    pristine site: each change starts from there, whatever ran before it."""
+    before = status(preview.server)["builds"]
+    if restore(preview.project, pristine):
+        settled(preview.server, before)
+    assert_served_is(preview.server, pristine_site, "the pristine archive was put back")
+    return preview
+
+
+def restore(project: Path, pristine: Path) -> bool:
+    """Make the project's inputs the pristine ones again (removals first: a renamed note's
+    former id is then free when the note is written back); True when anything changed."""
+    changed = False
+    for name in ("notes", "data", "templates", "theme"):
+        wanted, found = tree(pristine / name), tree(project / name)
+        for path in sorted(found.keys() - wanted.keys()):
+            (project / name / path).unlink()
+            changed = True
+        for path, data in wanted.items():
+            if found.get(path) != data:
+                (project / name / path).parent.mkdir(parents=True, exist_ok=True)
+                (project / name / path).write_bytes(data)
+                changed = True
+        for folder in sorted((project / name).rglob("*"), reverse=True):  # deepest first
+            if folder.is_dir() and not (pristine / name / folder.relative_to(project / name)).exists():
+                folder.rmdir()
+    return changed
+
+
+def _note(project: Path, position: int) -> Path:
+    """A note of the archive, by its place in path order: each change takes another."""
+    return sorted((project / "notes").glob("*/*.md"))[position]
 
 
 def _edit_body(project: Path) -> None:
-    note = _first_note(project, "2015")
+    note = _note(project, 0)
     note.write_text(note.read_text(encoding="utf-8") + "\nOne more word.\n", encoding="utf-8")
 
 
 def _add_state(project: Path) -> None:
-    note = _first_note(project, "2016")
-    text = note.read_text(encoding="utf-8")
-    assert "\nstates:\n" in text
-    note.write_text(text.replace("\nstates:\n", "\nstates:\n- Tuvalu\n", 1), encoding="utf-8")
+    replace_in(_note(project, 1), "\nstates: [", "\nstates: [Tuvalu, ")
 
 
 def _move_to_another_year(project: Path) -> None:
-    note = _first_note(project, "2017")
+    note, newest = _note(project, 2), _note(project, -1)
+    assert note.parent.name != newest.parent.name
     text = note.read_text(encoding="utf-8")
     date = re.search(r"^date: (\d{4})-(\d\d-\d\d)$", text, re.M)
-    text = text.replace(date.group(0), f"date: 2011-{date.group(2)}")
+    text = text.replace(date.group(0), f"date: {newest.parent.name}-{date.group(2)}")
     text = re.sub(r"^end: .*\n", "", text, flags=re.M)
     note.write_text(text, encoding="utf-8")
 
@@ -431,16 +571,16 @@ def _add_note(project: Path) -> None:
 
 
 def _rename_note(project: Path) -> None:
-    note = _first_note(project, "2018")
+    note = _note(project, 3)
     os.rename(note, note.with_name(note.stem + "-renamed.md"))
 
 
 def _delete_note(project: Path) -> None:
-    _first_note(project, "2019").unlink()
+    _note(project, 4).unlink()
 
 
 def _rename_keeping_the_address(project: Path) -> None:
-    note = _first_note(project, "2021")
+    note = _note(project, 5)
     text = note.read_text(encoding="utf-8")
     note.unlink()  # first, so that the old id is free at every moment
     note.with_name(note.stem + "-moved.md").write_text(
@@ -448,14 +588,14 @@ def _rename_keeping_the_address(project: Path) -> None:
 
 
 def _make_draft(project: Path) -> None:
-    note = _first_note(project, "2022")
+    note = _note(project, 6)
     text = note.read_text(encoding="utf-8")
     assert "\ndraft:" not in text
     note.write_text(text.replace("\ntitle: ", "\ndraft: true\ntitle: ", 1), encoding="utf-8")
 
 
 def _publish_draft(project: Path) -> None:
-    replace_in(_first_note(project, "2022"), "\ndraft: true\n", "\ndraft: false\n")
+    replace_in(_note(project, 6), "\ndraft: true\n", "\ndraft: false\n")
 
 
 def _edit_template(project: Path) -> None:
@@ -470,52 +610,77 @@ def _edit_catalog(project: Path) -> None:
 
 
 def _atomic_save(project: Path) -> None:
-    note = _first_note(project, "2020")
+    note = _note(project, 7)
     atomic_write(note, note.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Saved ", 1))
 
 
-CHANGES = [("a body edit", _edit_body), ("a State added", _add_state), ("a date in another year",
-           _move_to_another_year), ("a note added", _add_note), ("a note renamed", _rename_note),
-           ("a note deleted", _delete_note), ("a note renamed with its former id", _rename_keeping_the_address),
-           ("a note made a draft", _make_draft), ("the draft published again", _publish_draft),
-           ("a template edit", _edit_template),
-           ("a catalog edit", _edit_catalog), ("an atomic save", _atomic_save)]
+@dataclass(frozen=True)
+class Change:
+    what: str
+    action: Callable[[Path], None]
+    """Edits the project."""
+    setup: Callable[[Path], None] | None = None
+    """A change made and rebuilt before `action`, which needs it (the draft it publishes)."""
 
 
-@pytest.mark.parametrize("what, action", CHANGES, ids=[what for what, _ in CHANGES])
-def test_incremental_rebuild_equals_a_full_build(big, what, action):
-    running, project, work = big
-    after = change(running, lambda: action(project))
+# The full rebuilds last: putting their files back makes another full rebuild.
+CHANGES = [Change("a body edit", _edit_body), Change("an atomic save", _atomic_save),
+           Change("a State added", _add_state), Change("a date in another year", _move_to_another_year),
+           Change("a note added", _add_note), Change("a note renamed", _rename_note),
+           Change("a note deleted", _delete_note),
+           Change("a note renamed with its former id", _rename_keeping_the_address),
+           Change("a note made a draft", _make_draft),
+           Change("the draft published again", _publish_draft, setup=_make_draft),
+           Change("a template edit", _edit_template), Change("a catalog edit", _edit_catalog)]
+
+
+@pytest.mark.parametrize("case", CHANGES, ids=[case.what for case in CHANGES])
+def test_incremental_rebuild_equals_a_full_build(pristine_preview, case, tmp_path):
+    """The served folder is byte for byte a full build of the changed files; no folder is
+    left behind; and no process forked while it ran threads (which can deadlock the child,
+    and which Python 3.12+ warns about): a full rebuild's workers come from the builder."""
+    running, project = pristine_preview.server, pristine_preview.project
+    forks_before = len(forks_in(pristine_preview.forks))
+    if case.setup is not None:
+        assert change(running, lambda: case.setup(project))["problems"] == []
+    before = status(running)["builds"]
+    case.action(project)
+    expected = full_build(project, tmp_path / "reference")  # while serve rebuilds
+    after = settled(running, before)
     assert after["problems"] == [], after["problems"]
-    assert_same_as_full_build(running, project, work, what)
+    assert_served_is(running, expected, case.what)
     folder = served_folder(running)
     assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name], "a full rebuild left a folder behind"
+    forks = forks_in(pristine_preview.forks)[forks_before:]
+    assert [fork for fork in forks if fork.threads > 1] == [], "a process forked while it ran threads"
+    if after["last"]["full"]:
+        assert forks, "the full rebuild forked no worker: the check above proves nothing"
+        assert running.process.pid not in {fork.pid for fork in forks}, "serve forked the rebuild's workers"
 
 
 # --- the parts, without a server --------------------------------------------------------
 
 
 def test_changed_paths_are_classified(tmp_path):
-    from infonotes.preview.watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, Roots, change_kind
-    roots = Roots(tmp_path / "site.toml", tmp_path / "notes", tmp_path / "data", tmp_path / "templates",
-                  tmp_path / "theme")
+    roots = watch.Roots(tmp_path / "site.toml", tmp_path / "notes", tmp_path / "data", tmp_path / "templates",
+                        tmp_path / "theme")
+    note, catalog, template, theme = watch.NOTE, watch.CATALOG, watch.TEMPLATE, watch.THEME
     table = [
-        ("site.toml", CONFIG), ("other.toml", None), ("README.md", None),
-        ("notes/2020/2020-05-04-x.md", NOTE), ("notes/2020/2020-05-04-x.markdown", NOTE),
-        ("notes/2020", NOTE), ("notes/2020/picture.png", None),
+        ("site.toml", watch.CONFIG), ("other.toml", None), ("README.md", None),
+        ("notes/2020/2020-05-04-x.md", note), ("notes/2020/2020-05-04-x.markdown", note),
+        ("notes/2020", note), ("notes/2020/picture.png", None),
         ("notes/2020/.2020-05-04-x.md.swp", None), ("notes/2020/2020-05-04-x.md~", None),
         ("notes/2020/4913", None), ("notes/2020/.#2020-05-04-x.md", None), ("notes/2020/#x.md#", None),
         ("notes/2020/x.md.swx", None), ("notes/.git/index", None), ("notes/2020/x.md___jb_tmp___", None),
-        ("data/states.yaml", CATALOG), ("data/organizations.yml", CATALOG), ("data/note.schema.json", None),
-        ("data/.states.yaml.swp", None), ("templates/base.html", TEMPLATE), ("templates/.base.html.swp", None),
-        ("theme/style.css", THEME), ("theme/style.css~", None), ("elsewhere/x.md", None),
+        ("data/states.yaml", catalog), ("data/organizations.yml", catalog), ("data/note.schema.json", None),
+        ("data/.states.yaml.swp", None), ("templates/base.html", template), ("templates/.base.html.swp", None),
+        ("theme/style.css", theme), ("theme/style.css~", None), ("elsewhere/x.md", None),
     ]
     for path, kind in table:
-        assert change_kind(tmp_path / path, roots) == kind, path
+        assert watch.change_kind(tmp_path / path, roots) == kind, path
 
 
 def test_url_paths_that_could_leave_the_folder_are_refused():
-    from infonotes.preview.server import site_relative
     table = [
         ("/", ""), ("/states/", "states/"), ("/states/japan/feed.xml", "states/japan/feed.xml"),
         ("/notes/a%20b/", "notes/a b/"), ("/..", None), ("/../x", None), ("/%2e%2e/x", None),
@@ -527,28 +692,24 @@ def test_url_paths_that_could_leave_the_folder_are_refused():
         assert site_relative(raw) == expected, raw
 
 
-def test_scan_finds_the_notes_the_build_finds(generated_300, tmp_path):
-    from infonotes.archive.load import find_note_files
-    from infonotes.preview.rebuild import scan_notes
+def test_scan_finds_the_notes_the_build_finds(pristine, tmp_path):
     notes = tmp_path / "notes"
-    shutil.copytree(generated_300, notes)
+    shutil.copytree(pristine / "notes", notes)
+    year = _note(pristine, 0).parent.name
     (notes / ".hidden").mkdir()
     (notes / ".hidden" / "2020-01-01-x.md").write_text("x")
-    (notes / "2020" / ".2020-01-01-y.md").write_text("x")
-    (notes / "2020" / "picture.png").write_text("x")
-    (notes / "linked").symlink_to(notes / "2020")
+    (notes / year / f".{year}-01-01-y.md").write_text("x")
+    (notes / year / "picture.png").write_text("x")
+    (notes / "linked").symlink_to(notes / year)
     assert sorted(scan_notes(notes)) == [str(p) for p in find_note_files(notes)]
 
 
 def test_quiet_batches(tmp_path):
-    import threading
-
-    from infonotes.preview.watch import NOTE, ChangeQueue
-    queue = ChangeQueue()
+    queue = watch.ChangeQueue()
 
     def burst():
         for i in range(20):
-            queue.put(tmp_path / f"{i}.md", NOTE)
+            queue.put(tmp_path / f"{i}.md", watch.NOTE)
             time.sleep(0.01)
 
     writer = threading.Thread(target=burst)
@@ -561,9 +722,6 @@ def test_quiet_batches(tmp_path):
 
 
 def test_requests_wait_for_the_rebuild_to_end():
-    import threading
-
-    from infonotes.preview.server import FolderLock
     lock, seen = FolderLock(), []
 
     def request():

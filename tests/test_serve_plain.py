@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, note_text, write_project
 
 NOTES = {
@@ -47,18 +48,23 @@ def _default_sigint():
 
 
 class Server:
-    """`python build.py --config PROJECT/site.toml serve --port PORT`, output into files."""
+    """`python build.py --config PROJECT/site.toml serve --port PORT`, output into files.
 
-    def __init__(self, project: Path, port: int, logs: Path, *extra: str):
+    `launcher` goes between the interpreter and build.py (`-c CODE`: a wrapper that runs
+    build.py itself); `env` adds to the environment.
+    """
+
+    def __init__(self, project: Path, port: int, logs: Path, *extra: str, launcher: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.port = port
         logs.mkdir(parents=True, exist_ok=True)
         self.out_path, self.err_path = logs / "stdout.txt", logs / "stderr.txt"
         self._out, self._err = open(self.out_path, "wb"), open(self.err_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "--config", str(project / "site.toml"),
+            [sys.executable, *launcher, str(ROOT / "build.py"), "--config", str(project / "site.toml"),
              "serve", "--port", str(port), *extra],
             cwd=ROOT, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
-            preexec_fn=_default_sigint, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            preexec_fn=_default_sigint, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
 
     def output(self) -> str:
         return (self.out_path.read_text(encoding="utf-8", errors="replace")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import shutil
 import tomllib
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -21,10 +22,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT, Page, cli_main, html_files, note_text, read_page, run_cli, write_project
 
-from infonotes.output.write import refuse_collisions
+from infonotes.output.write import Staging, refuse_collisions
 from infonotes.problems import InputError
+
+from conftest import ROOT, Page, cli_main, html_files, note_text, read_page, run_cli, write_project
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM = "{%s}" % ATOM_NS
@@ -992,6 +994,44 @@ def test_build_refuses_a_foreign_non_empty_folder(tmp_path):
 def test_writer_refuses_two_pages_on_one_path(paths):
     with pytest.raises(InputError):
         refuse_collisions(["feed.xml", *paths, "states/"])
+
+
+@pytest.mark.parametrize("extra, collides", [
+    ("lunr.min.js", "assets/lunr.min.js"),  # the theme's file and lunr.js from npm
+    ("Style.css", "assets/style.css"),      # one file on Windows and macOS
+])
+def test_a_build_refuses_two_files_on_one_path_whatever_writes_them(tmp_path, capsys, extra, collides):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    (theme / extra).write_text("/* a second file */", encoding="utf-8")
+    project = write_project(tmp_path / "p", {"2020/2020-05-04-good.md": note_text()})
+    toml = project / "site.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(f'theme = "{ROOT / "theme"}"', f'theme = "{theme}"'),
+                    encoding="utf-8")
+    out = tmp_path / "public"
+    assert build(project, out) == 1
+    assert f"two pages would be written to '{collides}'" in capsys.readouterr().err.casefold()
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["p", "theme"]
+
+
+def test_the_staging_folder_refuses_a_path_written_in_another_process(tmp_path):
+    def write(paths):
+        for path in paths:
+            site.write(path, path.encode())
+        return paths
+
+    with Staging(tmp_path / "public") as site:
+        site.write("notes/x/", b"first")
+        with pytest.raises(InputError) as raised:  # 64 pages: enough for the workers to take part
+            site.map_chunks(write, [f"states/s{n}/" for n in range(63)] + ["notes/x/"], workers=2)
+        assert "two pages would be written to 'notes/x/index.html'" in str(raised.value.problems[0])
+    with Staging(tmp_path / "public") as site:
+        site.map_chunks(write, [f"states/s{n}/" for n in range(64)], workers=2)
+        site.map_chunks(write, ["states/S7/"], workers=1)
+        with pytest.raises(InputError):
+            site.publish()
+        assert len(site.written) == 65
+    assert not (tmp_path / "public").exists()
 
 
 def test_writer_accepts_distinct_paths():

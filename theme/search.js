@@ -81,9 +81,10 @@
 
   // --- The index -----------------------------------------------------------------------
   //
-  // search/index.js holds the postings of lunr's index, compactly (infonotes/search.py
-  // describes the format): every term in lunr's `_index` order, and for each term and
-  // field the documents that hold it with the term's frequency in each. lunr's serialized
+  // search/index.js holds the postings of lunr's index in the "postings-1" format, which
+  // infonotes/search/index_format.py describes (every key, and the digits of the number
+  // strings): every term in lunr's `_index` order, and for each term and field the
+  // documents that hold it with the term's frequency in each. lunr's serialized
   // index is computed from them here exactly as lunr's Builder computes it (lunr.py's,
   // whose index the build's tests compare this one with, value for value), then loaded
   // by lunr.Index.load: lunr.js searches the very index lunr.py would have built.
@@ -96,8 +97,8 @@
   var NO_METADATA = {};      // what lunr keeps per document and term: nothing (no metadata
                              // whitelist); lunr only ever reads it, so one object serves all
 
-  /* The numbers of a base-32 digit string: the last digit of each number is one of
-     FINAL_DIGITS, any others MORE_DIGITS, most significant first. */
+  /* The numbers of one of the digit strings of search/index.js (their encoding:
+     infonotes/search/index_format.py). */
   function decodeNumbers(text) {
     var digit = new Int8Array(128).fill(-1);
     for (var d = 0; d < 32; d++) {
@@ -368,7 +369,7 @@
 
   // --- Searching -----------------------------------------------------------------------
 
-  /* A word as the index has its words (infonotes/search.py's tidy_word): without its
+  /* A word as the index has its words (tidy_word in tests/lunr_reference.py): without its
      possessive ending ("Norway's"), trimmed of punctuation at both ends. */
   function tidy(term, wildcard) {
     if (!WORD_CHAR.test(term)) return "";

@@ -156,10 +156,6 @@ class Catalog:
                           f"'{text}' names paragraph {number}: check the number")
         return paragraph(document, number), ""
 
-    def documents_in_order(self) -> tuple[Document, ...]:
-        return self.documents
-
-
 def _document_key(text: str) -> str:
     return re.sub(r"[\s-]", "", text.casefold())
 

@@ -1,4 +1,4 @@
-"""Stage 2: check a Source against DESIGN's note format and the catalogs.
+"""Check a Source against the note format and the catalogs: a Note, or its problems.
 
 Every rule reports through `_Checker.problem`, so one pass over a note yields every
 problem it has, each with the line of the field (or list item) at fault.

@@ -1,7 +1,7 @@
-"""Stage 1: find note files and read each into a Source (front matter nodes + body).
+"""Find note files and read each into a Source (front matter nodes + body).
 
 Only reading happens here: bytes to text, text to front matter and body. What the
-fields mean is the check stage's business.
+fields mean is check.py's business.
 """
 from __future__ import annotations
 

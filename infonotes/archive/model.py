@@ -101,13 +101,13 @@ class SiteModel:
         """For each group ('state', 'organization', 'paragraph'): the `top` terms that the
         notes of `term` (a State, organization or paragraph) name most often, with how many
         of its notes name them (ties by label), `term` itself left out."""
-        own = term_key(term.kind, term.slug)
+        own = _term_key(term.kind, term.slug)
         mine = self.notes_naming[RELATED_GROUPS.index(term.kind)][own]
         found = {}
         for group in groups:
             # The notes two terms share are the common bits of their sets: one `&` and a bit
-            # count per term of the group costs a tenth of counting every name of every note
-            # of the term, which was most of the work of the term pages.
+            # count per term of the group, instead of counting every name of every note of
+            # the term, which was most of the work of the term pages.
             counts = {key: (mine & theirs).bit_count()
                       for key, theirs in self.notes_naming[RELATED_GROUPS.index(group)].items() if key != own}
             counts = {key: count for key, count in counts.items() if count}
@@ -145,13 +145,13 @@ def build_model(notes, catalog: Catalog, drafts: bool = False) -> SiteModel:
         paragraphs=paragraphs,
         catalog=catalog,
         keys_of_note=keys_of_note,
-        terms_by_key={term_key(t.kind, t.slug): t for terms in (states, organizations, documents, paragraphs)
+        terms_by_key={_term_key(t.kind, t.slug): t for terms in (states, organizations, documents, paragraphs)
                       for t in terms},
         notes_naming=notes_naming(published, keys_of_note),
     )
 
 
-def term_key(kind: str, slug: str) -> str:
+def _term_key(kind: str, slug: str) -> str:
     # Strings, not (kind, entity) pairs: they hash fast, and counting pairs is the hot loop.
     return f"{kind}:{slug}"
 
@@ -173,9 +173,9 @@ def note_term_keys(note: Note) -> tuple[tuple[str, ...], ...]:
     """The keys of the States, organizations and paragraphs a note names, in any role,
     once each (one tuple per group of RELATED_GROUPS); a reference to a whole document
     counts as the document."""
-    states = tuple(dict.fromkeys(term_key("state", s.slug) for s in _note_states(note)))
-    organizations = tuple(dict.fromkeys(term_key("organization", o.slug) for o in _note_organizations(note)))
-    paragraphs = tuple(dict.fromkeys(term_key("paragraph" if p.number is not None else "document", p.slug)
+    states = tuple(dict.fromkeys(_term_key("state", s.slug) for s in _note_states(note)))
+    organizations = tuple(dict.fromkeys(_term_key("organization", o.slug) for o in _note_organizations(note)))
+    paragraphs = tuple(dict.fromkeys(_term_key("paragraph" if p.number is not None else "document", p.slug)
                                      for p in note.paragraphs))
     return states, organizations, paragraphs
 

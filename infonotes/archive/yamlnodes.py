@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import yaml
 import yaml.reader
 
-try:  # libyaml is seven times faster; fall back only where it is missing
+try:  # libyaml's parser, written in C; fall back only where it is missing
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader

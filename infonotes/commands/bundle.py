@@ -28,10 +28,9 @@ from infonotes.archive.load import find_note_files
 from infonotes.archive.model import SiteModel
 from infonotes.archive.text import slugify
 from infonotes.commands.build import Timings, build_site
-from infonotes.commands.fix import write_atomically
 from infonotes.config import Config
 from infonotes.output.parallel import map_chunks
-from infonotes.output.write import files_under
+from infonotes.output.write import files_under, write_atomically
 from infonotes.output.ziparchive import Member, ZipTooLarge, deflate, zip_bytes
 from infonotes.pages.render import Offline
 from infonotes.pages.urls import Links
@@ -39,10 +38,9 @@ from infonotes.pages.views import date_range
 from infonotes.problems import InputError, Problem
 
 LEVEL = 2
-"""The deflate level, fixed: another level (or another zlib) gives other bytes. On a
-5,000-note site (214 MB), measured on one core: level 6 (zlib's default) 2.8 s for 46 MB
-of members, level 4 1.8 s for 48 MB, level 2 1.3 s for 51 MB, level 1 1.2 s for 53 MB.
-Level 2 keeps the 5,000-note bundle within its 8 s for a zip 7% larger than level 4's."""
+"""The deflate level, fixed: another level (or another zlib) gives other bytes. A low one:
+the higher levels cost much more time for a zip only a little smaller (`bench.py --bundle`
+measures both)."""
 AS_OF = Markup("<!--infonotes:offline-as-of-->")
 """Stands for the newest note's date in the pages until they are packed. Note text can
 never produce it: every note string is escaped, and Markdown's raw HTML is off."""

@@ -18,6 +18,7 @@ from infonotes.archive.model import build_model
 from infonotes.commands.fix import Fix, apply_fixes, plan_fixes
 from infonotes.config import Config
 from infonotes.output.parallel import map_chunks
+from infonotes.pages.permalinks import dropped_addresses, read_published
 from infonotes.problems import InputError, Problem
 
 
@@ -90,7 +91,6 @@ def check_archive(config: Config, paths: list[Path] | None = None, *, fix: bool 
 def _dropped_addresses(source: str, notes, catalog: Catalog, retired_file: Path) -> list[Problem]:
     """Errors for the published addresses the archive would lose, but those retired on
     purpose (listed in `retired_file`)."""
-    from infonotes.pages.permalinks import dropped_addresses, read_published  # imports the renderer
     shown = source if "://" in source else display_path(Path(source))
     found, problems = read_published(source, shown)
     retired = set()

@@ -1,23 +1,30 @@
-"""Stage 5: write pages into a staging folder, then put it in place in one step.
+"""Every file the project writes goes through here.
 
-The published folder is only ever replaced by a complete site: a failed build, or one
-interrupted halfway, leaves it exactly as it was and leaves no staging folder behind.
+- `Staging`: the site is written into a folder beside the output, which replaces the
+  output in one rename once the build has succeeded. A failed build, or one interrupted
+  halfway, leaves the output exactly as it was and leaves no staging folder behind.
+  Every file of the site, whichever process writes it, is recorded by the staging
+  folder, and two files on one path (also when only the case differs, as on the file
+  systems of Windows and macOS, where a bundle is often opened) stop the build.
+- `write_atomically`: one file (a note fixed by `check --fix`, the schema, the bundle's
+  zip) written beside its target and renamed over it.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from infonotes.output.parallel import map_beside, map_chunks
+from infonotes.output.parallel import CHUNK, map_beside, map_chunks
 from infonotes.pages.urls import file_of
 from infonotes.problems import InputError, Problem
 
 
-def refuse_collisions(paths: list[str]) -> None:
-    """Two pages on one file (also when only the case differs) are a bug or a slug clash."""
+def refuse_collisions(paths: Iterable[str]) -> None:
+    """Two files on one path (also when only the case differs) are a bug or a slug clash."""
     seen: dict[str, str] = {}
     problems = []
     for path in paths:
@@ -35,13 +42,17 @@ class Staging:
     """A folder beside the output that becomes the output when the build succeeds.
 
     Use as a context manager: leaving the block without `publish()` (an error, Ctrl-C)
-    deletes the staging folder and leaves the output untouched.
+    deletes the staging folder and leaves the output untouched. Write only through it:
+    `write` and `copy` here, `map_chunks` and `map_beside` for work spread over worker
+    processes, whose writes come back to be recorded here.
     """
 
     def __init__(self, output_dir: Path):
         self.output_dir = output_dir
         self.folder = output_dir.parent / f".{output_dir.name}.building"
         self.published = False
+        self.written: list[tuple[str, int]] = []
+        """(site-relative path, size) of every file written, in any process."""
 
     def __enter__(self) -> "Staging":
         _refuse_foreign_folder(self.output_dir)
@@ -53,33 +64,49 @@ class Staging:
         if not self.published:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def write(self, path: str, data: bytes) -> int:
-        """Write one page at a site-relative address; returns its size."""
-        target = self.folder / file_of(path)
+    @property
+    def size(self) -> int:
+        return sum(size for _, size in self.written)
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write one file at a site-relative address ('states/japan/' is its index.html)."""
+        name = file_of(path)
+        target = self.folder / name
         try:
-            target.write_bytes(data)
+            _write_new(target, data, name)
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        return len(data)
+            _write_new(target, data, name)
+        self.written.append((name, len(data)))
 
-    def write_pages(self, pages: list, render, workers: int | None = None) -> list[int]:
-        """Render `pages` (objects with `.path`) with `render(page) -> bytes`, in parallel;
-        the size of each file written."""
-        return map_chunks(partial(_write_slice, self, render), pages, workers)
-
-    def write_pages_beside(self, pages: list, render, job, workers: int | None = None) -> tuple[list[int], object]:
-        """`write_pages` while this process runs `job()` (see `map_beside`): (the sizes,
-        what `job` returned)."""
-        return map_beside(partial(_write_slice, self, render), pages, job, workers)
-
-    def copy(self, source: Path, path: str) -> int:
+    def copy(self, source: Path, path: str) -> None:
         target = self.folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-        return target.stat().st_size
+        self.written.append((path, target.stat().st_size))
+
+    def map_chunks(self, function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
+        """`parallel.map_chunks` for a `function` that writes through this folder."""
+        return self._results(map_chunks(partial(_recording, self, function), items, workers, chunk))
+
+    def map_beside(self, function, items: list, job, workers: int | None = None) -> tuple[list, object]:
+        """`parallel.map_beside` for a `function` that writes through this folder (and a
+        `job` that may too: it runs in this process)."""
+        parts, done = map_beside(partial(_recording, self, function), items, job, workers)
+        return self._results(parts), done
+
+    def _results(self, parts) -> list:
+        # What a worker wrote it recorded in its own copy of this object: record it here.
+        results = []
+        for pid, part, written in parts:
+            if pid != os.getpid():
+                self.written += written
+            results += part
+        return results
 
     def publish(self) -> None:
+        """Refuse two files on one path; then the staging folder becomes the output."""
+        refuse_collisions(path for path, _ in self.written)
         old = self.output_dir.parent / f".{self.output_dir.name}.old"
         shutil.rmtree(old, ignore_errors=True)
         if self.output_dir.exists():
@@ -87,6 +114,39 @@ class Staging:
         os.replace(self.folder, self.output_dir)
         self.published = True
         shutil.rmtree(old, ignore_errors=True)
+
+
+class PagesInMemory:
+    """Takes what a build step writes, as `Staging` does, into a dict instead of a folder:
+    `serve` compares the files of a rebuild with the served folder's before writing any."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+        """Site file path ('states/japan/index.html') -> its bytes."""
+
+    def write(self, path: str, data: bytes) -> None:
+        self.files[file_of(path)] = data
+
+    def map_chunks(self, function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
+        return map_chunks(function, items, 1, chunk)  # in this process: its dict is the one filled
+
+
+def _recording(staging: Staging, function, items: list) -> list:
+    """[(this process, function(items), the files it wrote meanwhile)]: one element, for
+    the one chunk, which map_chunks puts in the order of the chunks."""
+    mark = len(staging.written)
+    results = function(items)
+    return [(os.getpid(), results, staging.written[mark:])]
+
+
+def _write_new(target: Path, data: bytes, name: str) -> None:
+    # "x": a file that exists already means two pages for one path, whichever process wrote it first.
+    try:
+        with open(target, "xb") as out:
+            out.write(data)
+    except FileExistsError:
+        problem = Problem("site", 1, f"two pages would be written to '{name}'; rename one of them")
+        raise InputError([problem]) from None
 
 
 def files_under(folder: Path) -> list[str]:
@@ -97,10 +157,6 @@ def files_under(folder: Path) -> list[str]:
         prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
         found += [prefix + name for name in names]
     return found
-
-
-def _write_slice(staging: Staging, render, pages: list) -> list[int]:
-    return [staging.write(page.path, render(page)) for page in pages]
 
 
 def _refuse_foreign_folder(output_dir: Path) -> None:

@@ -37,7 +37,7 @@ class DataFile:
     path: str
     """Site-relative: 'data/notes.csv'."""
     kind: str
-    """The PagePlan kind (and SitePages method) that makes it."""
+    """The PagePlan kind that makes it (render.PAGE_MAKERS)."""
     title: str
     about: str
     columns: tuple[Column, ...]

@@ -3,7 +3,7 @@
 Three things keep that promise:
 
 - a renamed note lists its old ids under `former_ids:`, and each old address becomes a
-  redirect page (`render.plan_pages` plans them, `templates/redirect.html` makes them);
+  redirect page (`plan.plan_pages` plans them, `templates/redirect.html` makes them);
 - a renamed State or organization lists its old names under `former_names:` in its
   catalog, and the address each old name gives redirects to the current page;
 - the build writes every address it publishes to `/data/urls.txt`, and `check` compares
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infonotes.archive.model import Note, SiteModel
-from infonotes.pages.render import site_addresses
+from infonotes.pages.plan import site_addresses
 from infonotes.pages.urls import note_path
 from infonotes.problems import WARNING, Problem
 

@@ -1,11 +1,11 @@
-"""Stage 4: turn notes and the model into page bytes through Jinja templates.
+"""Page bytes from the notes and the model, through the Jinja templates.
 
 Two renderers share one set of templates:
 
 - `NotePages` makes a note's own page from that note alone, so it runs in the same
   worker that has just read and checked the note, while the note's HTML body is at hand.
-- `SitePages` makes every other page (indexes, terms, feeds, sitemap) from the model;
-  `plan_pages` lists them, and the writer renders them in parallel.
+- `SitePages` makes every other page (indexes, terms, feeds, sitemap, open data) from
+  the model: one method a kind of `PagePlan` (plan.py), chosen in `PAGE_MAKERS`.
 """
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from infonotes.archive.catalog import former_slugs
 from infonotes.archive.model import Note, SiteModel, Term
 from infonotes.config import Config
 from infonotes.pages import charts, cite, opendata, views
+from infonotes.pages.plan import REDIRECT_KINDS, PagePlan, plan_pages, site_addresses
 from infonotes.pages.urls import Links, note_path, term_path
 from infonotes.problems import InputError, Problem
 
 STYLESHEET = "assets/style.css"
-URLS_PATH = "data/urls.txt"
 NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
        ("Paragraphs", "paragraphs/"))
 # The citation files a note page offers for download: (extension, link text, media type,
@@ -33,16 +32,6 @@ NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizati
 CITATION_FILES = (("bib", "BibTeX", "application/x-bibtex", cite.bibtex),
                   ("ris", "RIS", "application/x-research-info-systems", cite.ris),
                   ("json", "CSL-JSON", "application/vnd.citationstyles.csl+json", cite.csl_json))
-
-
-@dataclass(frozen=True, slots=True)
-class PagePlan:
-    path: str
-    """Site-relative address: 'states/japan/', 'states/japan/feed.xml', '404.html'."""
-    kind: str
-    """Which SitePages method makes it."""
-    subject: object = None
-    """The term the page is about, if any."""
 
 
 @dataclass(frozen=True)
@@ -55,68 +44,6 @@ class Offline:
     """The newest note's date, as HTML. Note pages are made as soon as their note is
     read, before that date is known, so the bundle passes a placeholder here and puts the
     date in when it packs the pages."""
-
-
-def plan_pages(model: SiteModel) -> list[PagePlan]:
-    """Every page but the note pages, in a fixed order."""
-    plans = [
-        PagePlan("", "home"),
-        PagePlan("notes/", "notes"),
-        PagePlan("states/", "states"),
-        PagePlan("organizations/", "organizations"),
-        PagePlan("paragraphs/", "paragraphs"),
-        PagePlan("search/", "search"),
-        PagePlan("404.html", "not_found"),
-        PagePlan("feed.xml", "feed"),
-        PagePlan("sitemap.xml", "sitemap"),
-        PagePlan("robots.txt", "robots"),
-        PagePlan(opendata.DATA_PAGE, "data"),
-    ]
-    plans += [PagePlan(f.path, f.kind) for f in opendata.DATA_FILES]
-    plans += [PagePlan(term_path("year", t.slug), "year", t) for t in model.years]
-    for terms in (model.states, model.organizations, model.documents, model.paragraphs):
-        for term in terms:
-            plans.append(PagePlan(term_path(term.kind, term.slug), "term", term))
-            plans.append(PagePlan(term_path(term.kind, term.slug) + "feed.xml", "feed", term))
-            plans.append(PagePlan(term_path(term.kind, term.slug) + opendata.TERM_CSV, "term_csv", term))
-    plans.append(PagePlan(URLS_PATH, "urls"))
-    plans += former_address_plans(model, plans)
-    return plans
-
-
-REDIRECT_KINDS = ("note_redirect", "term_redirect")
-
-
-def former_address_plans(model: SiteModel, plans: list[PagePlan]) -> list[PagePlan]:
-    """The pages at the addresses a renamed note or term had, so that none dies.
-
-    A note's former id gets a redirect page ("note_redirect", the note as subject). A
-    State or organization's former name gets a redirect at its old page address
-    ("term_redirect", the term as subject), and a copy of every other file of the term
-    (feed, table) at its old address, since feed readers and scripts follow no redirect
-    page.
-    """
-    found = [PagePlan(note_path(former), "note_redirect", note)
-             for note in model.notes for former in note.former_ids]
-    files_of: dict[tuple[str, str], list[PagePlan]] = {}
-    for plan in plans:
-        if isinstance(plan.subject, Term) and plan.kind != "term":
-            files_of.setdefault((plan.subject.kind, plan.subject.slug), []).append(plan)
-    for term in (*model.states, *model.organizations):
-        page = term_path(term.kind, term.slug)
-        for slug in former_slugs(term.entity):
-            old_page = term_path(term.kind, slug)
-            found.append(PagePlan(old_page, "term_redirect", term))
-            found += [PagePlan(old_page + plan.path[len(page):], plan.kind, term)
-                      for plan in files_of.get((term.kind, term.slug), ())]
-    return found
-
-
-def site_addresses(model: SiteModel) -> list[str]:
-    """Every address the site publishes, pages, files and redirects, as '/states/japan/':
-    the list written to /data/urls.txt, which `check` compares with the published site's."""
-    paths = [p.path for p in plan_pages(model)] + [note_path(n.id) for n in model.notes]
-    return sorted("/" + path for path in paths)
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -258,7 +185,7 @@ class SitePages(_Pages):
         return pages
 
     def render(self, plan: PagePlan) -> bytes:
-        return getattr(self, f"_{plan.kind}")(plan)
+        return PAGE_MAKERS[plan.kind](self, plan)
 
     def _entry(self, template: str, note: Note, here: str, heading: str = "") -> Markup:
         key = (template, note.id, here.count("/") if self.links.relative else 0, heading)
@@ -469,6 +396,33 @@ class SitePages(_Pages):
 
     def _robots(self, plan):
         return self._render("robots.txt", plan.path, sitemap=self.links.absolute("sitemap.xml"))
+
+
+PAGE_MAKERS = {
+    "home": SitePages._home,
+    "notes": SitePages._notes,
+    "year": SitePages._year,
+    "states": SitePages._states,
+    "organizations": SitePages._organizations,
+    "paragraphs": SitePages._paragraphs,
+    "term": SitePages._term,
+    "note_redirect": SitePages._note_redirect,
+    "term_redirect": SitePages._term_redirect,
+    "urls": SitePages._urls,
+    "search": SitePages._search,
+    "not_found": SitePages._not_found,
+    "data": SitePages._data,
+    "notes_json": SitePages._notes_json,
+    "notes_csv": SitePages._notes_csv,
+    "note_states_csv": SitePages._note_states_csv,
+    "note_organizations_csv": SitePages._note_organizations_csv,
+    "note_paragraphs_csv": SitePages._note_paragraphs_csv,
+    "term_csv": SitePages._term_csv,
+    "feed": SitePages._feed,
+    "sitemap": SitePages._sitemap,
+    "robots": SitePages._robots,
+}
+"""PagePlan.kind -> the SitePages method that makes that kind of page."""
 
 
 def template_problem(error: Exception, context: str = "") -> Problem | None:

@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from infonotes.archive.catalog import Organization, State
 from infonotes.archive.model import Note, Term
-from infonotes.pages.urls import note_path, term_path
+from infonotes.pages.urls import term_path
 
 ROLE_HEADINGS = {"host": "Hosted", "organizer": "Organized", "participant": "Took part"}
 FORMAT_LABELS = {"in-person": "In person", "hybrid": "Hybrid", "virtual": "Virtual"}
@@ -45,10 +45,6 @@ def entity_link(entity) -> Link:
     if entity.number is None:  # a whole document: its title says more than its key
         return Link(entity.document.title, term_path("document", entity.slug), entity.description)
     return Link(entity.label, term_path("paragraph", entity.slug), entity.description)
-
-
-def note_link(note: Note) -> Link:
-    return Link(note.title, note_path(note.id))
 
 
 def by_year(notes) -> list[tuple[int, list[Note]]]:

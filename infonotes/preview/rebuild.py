@@ -30,13 +30,16 @@ from infonotes.archive.catalog import Catalog
 from infonotes.archive.check import check_former_ids, check_ids
 from infonotes.archive.load import NOTE_SUFFIXES, display_path
 from infonotes.archive.model import Note, SiteModel, Term, build_model
-from infonotes.commands.build import LUNR_ASSET, build_site, load_notes_from, notes_in, theme_files
+from infonotes.commands.build import NotePageWriter, build_site, load_notes_from, notes_in
 from infonotes.config import Config, load_config
-from infonotes.output.write import files_under, refuse_collisions
-from infonotes.pages.render import NotePages, PagePlan, SitePages, plan_pages
+from infonotes.output.write import PagesInMemory, files_under, refuse_collisions
+from infonotes.pages.assets import ASSETS, LUNR_ASSET, theme_files
+from infonotes.pages.plan import PagePlan, plan_pages
+from infonotes.pages.render import NotePages, SitePages
 from infonotes.pages.urls import Links, file_of, note_path
 from infonotes.problems import InputError
-from infonotes.search.index import FieldCounter, search_files
+from infonotes.search.files import search_files
+from infonotes.search.postings import FieldCounter
 
 Stamp = tuple[int, int, int]
 """(mtime in ns, size, inode) of a note file when it was read: an editor's atomic save
@@ -46,7 +49,7 @@ Writes = dict[str, "bytes | Path | None"]
 """Site file path ('states/japan/index.html') -> its new bytes, a finished file to move
 there, or None to remove it."""
 
-ASSETS = "assets/"
+
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ class Outcome:
 # --- the first build, and full rebuilds -------------------------------------------------
 
 
-def full_build(request: Request, folder: Path) -> Outcome:
-    """Build everything with `build_site`. Into `folder` itself when it does not exist yet;
+def full_build(request: Request, folder: Path, build=build_site) -> Outcome:
+    """Build everything with `build` (`build_site`, which forks its workers: from a process
+    that runs threads, `Builder.build`). Into `folder` itself when it does not exist yet;
     else into a folder beside it, and the writes are the files that differ from it."""
     try:
         config = load_config(request.config_path)
@@ -111,7 +115,7 @@ def full_build(request: Request, folder: Path) -> Outcome:
         stamps = scan_notes(notes_dir)  # before reading: an edit made meanwhile shows next time
         target = folder if not folder.exists() else folder.parent / (folder.name + ".next")
         shutil.rmtree(target, ignore_errors=True)
-        result = build_site(config, notes_dir=notes_dir, output_dir=target, drafts=request.drafts)
+        result = build(config, notes_dir=notes_dir, output_dir=target, drafts=request.drafts)
     except InputError as error:
         return Outcome(None, {}, tuple(error.problems))
     writes = {} if target == folder else differing_files(target, folder)
@@ -195,14 +199,11 @@ def archive_problems(files, notes) -> list:
 
 
 def _read_notes(published: Published, files: list[str], pages: dict[str, bytes], drafts: bool) -> list[Note]:
-    def write_page(note: Note) -> list[int]:  # as the full build does, into `pages`
-        if note.draft and not drafts:
-            return []
-        files = published.note_pages.files(note)
-        pages.update((file_of(path), data) for path, data in files)
-        return [len(data) for _, data in files]
-
-    notes, _ = load_notes_from([Path(p) for p in sorted(files)], published.catalog, 1, write_page)
+    """Read and check `files` as the full build does, adding their pages to `pages`."""
+    memory = PagesInMemory()
+    notes = load_notes_from([Path(p) for p in sorted(files)], published.catalog, workers=1,
+                            pages=NotePageWriter(memory, published.note_pages, drafts))
+    pages.update(memory.files)
     return notes
 
 

@@ -1,40 +1,21 @@
-"""`serve`: build into a folder of its own, serve it on 127.0.0.1, watch, rebuild, reload.
+"""The preview's HTTP server: the files of its folder, and the live-reload events.
 
-Three kinds of threads, and data flowing one way:
-
-- the watcher (watch.py) drops changed paths into a ChangeQueue;
-- the rebuild thread takes them in quiet batches, rebuilds (rebuild.py) while holding
-  the folder's lock for writing, so that a request made during a rebuild waits for its
-  finished result, then publishes a new `Live` value (epoch, problems) that wakes the
-  browsers' event streams; the search index is made again afterwards on a thread of its
-  own, so that it never delays a reload;
-- request threads serve files of the folder only, adding the live-reload script
-  (live.js) to HTML, and stream `Live` changes to browsers as Server-Sent Events.
+Request threads serve files of the folder only (`site_relative`, `inside`), adding the
+live-reload script (live.js) to HTML, and stream `Live` changes to browsers as
+Server-Sent Events. A request made while a rebuild writes the folder waits for it
+(state.py's `FolderLock`).
 """
 from __future__ import annotations
 
-import dataclasses
-import errno
 import http.server
 import json
 import mimetypes
 import os
-import shutil
 import sys
-import tempfile
-import threading
-import time
-import traceback
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from infonotes.config import load_config
-from infonotes.preview import rebuild
-from infonotes.preview.watch import CATALOG, CONFIG, NOTE, TEMPLATE, THEME, ChangeQueue, Roots, start_watching
-from infonotes.report import as_dict
-from infonotes.search.index import FieldCounter
+from infonotes.preview.state import Live, Served, Status
 
 EVENTS_PATH = "/__live/events"
 STATUS_PATH = "/__live/status"
@@ -43,7 +24,6 @@ KEEP_ALIVE = 15.0
 server wakes up only this often."""
 SCRIPT = (Path(__file__).parent / "live.js").read_text(encoding="utf-8")
 
-WAITING = "the preview waits for a build without problems: fix the files above and save"
 WAITING_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -72,114 +52,6 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".zip": "application/zip",
 }
-
-
-# --- what the threads share ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Live:
-    """What browsers and tools are told about the preview; replaced, never changed."""
-
-    epoch: int = 0
-    """Counts the rebuilds that changed the site."""
-    css_from: int = 0
-    """The epoch since which every rebuild changed stylesheets only (a browser at that
-    epoch or later may swap its stylesheets instead of reloading)."""
-    search: int = 0
-    """The epoch whose notes the search index holds."""
-    builds: int = 0
-    """Every rebuild, successful or not."""
-    problems: tuple = ()
-    """`report.as_dict` of each problem of the last rebuild; empty when it succeeded."""
-    rebuilding: bool = False
-    last: dict = dataclasses.field(default_factory=dict)
-    """Timings of the last rebuild (wall clock, for the benchmark)."""
-
-    @property
-    def busy(self) -> bool:
-        return self.rebuilding or self.search < self.epoch
-
-    def as_json(self) -> dict:
-        return {"epoch": self.epoch, "css_from": self.css_from, "search": self.search, "builds": self.builds,
-                "problems": list(self.problems), "busy": self.busy, "last": self.last}
-
-
-class Status:
-    """The current `Live` value, and a way to wait for the next one."""
-
-    def __init__(self):
-        self._changed = threading.Condition()
-        self._live = Live()
-        self.stopping = False
-
-    def current(self) -> Live:
-        with self._changed:
-            return self._live
-
-    def update(self, **changes) -> Live:
-        with self._changed:
-            self._live = dataclasses.replace(self._live, **changes)
-            self._changed.notify_all()
-            return self._live
-
-    def stop(self) -> None:
-        with self._changed:
-            self.stopping = True
-            self._changed.notify_all()
-
-    def wait_newer(self, seen: Live, timeout: float) -> Live:
-        with self._changed:
-            self._changed.wait_for(lambda: self._live is not seen or self.stopping, timeout)
-            return self._live
-
-
-class FolderLock:
-    """Many requests read the folder at once; a rebuild writes it alone, and requests
-    made meanwhile wait for it to finish."""
-
-    def __init__(self):
-        self._free = threading.Condition()
-        self._readers = 0
-        self._writing = False
-
-    @contextmanager
-    def reading(self):
-        with self._free:
-            self._free.wait_for(lambda: not self._writing)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._free:
-                self._readers -= 1
-                self._free.notify_all()
-
-    @contextmanager
-    def writing(self):
-        with self._free:
-            self._free.wait_for(lambda: not self._writing)
-            self._writing = True  # new readers wait from now on
-            self._free.wait_for(lambda: self._readers == 0)
-        try:
-            yield
-        finally:
-            with self._free:
-                self._writing = False
-                self._free.notify_all()
-
-
-@dataclass(frozen=True)
-class Served:
-    """What request handlers need: attached to the server, read by every handler."""
-
-    folder: Path
-    """Resolved: every file served must resolve to a path inside it."""
-    lock: FolderLock
-    status: Status
-
-
-# --- requests ---------------------------------------------------------------------
 
 
 def site_relative(raw_path: str) -> str | None:
@@ -335,216 +207,9 @@ def make_server(served: Served, host: str, port: int) -> SiteServer:
     return SiteServer((host, port), served)
 
 
-# --- rebuilding ----------------------------------------------------------------------
-
-
-class SearchJobs:
-    """The newest build whose search index is wanted; older ones are skipped."""
-
-    def __init__(self):
-        self._changed = threading.Condition()
-        self._job = None
-        self._stopped = False
-
-    def put(self, published, epoch: int) -> None:
-        with self._changed:
-            self._job = (published, epoch)
-            self._changed.notify_all()
-
-    def stop(self) -> None:
-        with self._changed:
-            self._stopped = True
-            self._changed.notify_all()
-
-    def take(self):
-        with self._changed:
-            self._changed.wait_for(lambda: self._job is not None or self._stopped)
-            if self._stopped:
-                return None
-            job, self._job = self._job, None
-            return job
-
-
-def refresh_search(served: Served, jobs: SearchJobs, drafts: bool) -> None:
-    """The search thread: make the index of each newest build, write it if it differs."""
-    counter = FieldCounter(remember=True)  # this thread's alone: each index counts only what changed
-    while (job := jobs.take()) is not None:
-        published, epoch = job
-        start = time.perf_counter()
-        try:
-            writes = rebuild.search_writes(rebuild.search_model(published, drafts), served.folder, counter)
-        except Exception:  # a bug: say so, keep serving the previous index
-            if not served.status.stopping:
-                traceback.print_exc()
-            continue
-        with served.lock.writing():
-            if served.status.current().search >= epoch:
-                continue  # a full rebuild wrote a newer index meanwhile
-            rebuild.apply(served.folder, writes)
-            live = served.status.current()
-            served.status.update(search=epoch, last={**live.last, "search_done": time.time(),
-                                                     "search_seconds": time.perf_counter() - start})
-        print(f"search index updated in {time.perf_counter() - start:.2f} s", flush=True)
-
-
-def rebuild_loop(served: Served, request: rebuild.Request, published: rebuild.Published | None,
-                 queue: ChangeQueue, jobs: SearchJobs) -> None:
-    """The rebuild thread: one rebuild for each quiet batch of changes. With no site built
-    yet (`published` None: the first build failed), every change makes a full build."""
-    if published is not None:
-        _warm_up(served, published)
-    pending: set[str] = set()  # kinds of change a failed rebuild has not applied yet
-    while (batch := queue.take()) is not None:
-        started = time.time()
-        kinds = pending | set(batch.values())
-        served.status.update(rebuilding=True)
-        try:
-            with served.lock.writing():
-                outcome, written = _rebuild(served, request, published, kinds)
-        except Exception:  # a bug, not a problem of the input: say so and keep serving
-            time.sleep(0.2)  # Ctrl-C also fails a full build's workers: let the main thread say stop
-            if served.status.stopping:
-                return
-            traceback.print_exc()
-            served.status.update(rebuilding=False, builds=served.status.current().builds + 1)
-            pending = kinds | {CONFIG}  # what state the folder is in is unknown: rebuild it all
-            continue
-        if outcome.published is not None:
-            published = outcome.published
-        pending = kinds if outcome.problems else set()
-        _announce(served, outcome, written, started, jobs, published)
-        if outcome.leftover is not None:  # after the reload event: the tabs need not wait for it
-            served.status.update(rebuilding=True)
-            shutil.rmtree(outcome.leftover, ignore_errors=True)
-            served.status.update(rebuilding=False)
-        if outcome.full and not outcome.problems:
-            _warm_up(served, published)
-
-
-def _warm_up(served: Served, published) -> None:
-    """Fill the renderers' caches, after the reload (so it does not wait), counted as busy."""
-    served.status.update(rebuilding=True)
-    rebuild.warm_up(published, lambda: served.status.stopping)
-    served.status.update(rebuilding=False)
-
-
-def _rebuild(served: Served, request, published, kinds: set[str]):
-    """(the outcome, the paths written) of one rebuild, applied to the folder. Settings,
-    catalogs and templates may change any page: they are rebuilt in full."""
-    if published is None or kinds & {CONFIG, CATALOG, TEMPLATE}:
-        outcome = rebuild.full_build(request, served.folder)
-    else:
-        outcome = rebuild.rebuild_notes(published, request, served.folder) if NOTE in kinds else \
-            rebuild.Outcome(published, {})
-        if THEME in kinds and not outcome.problems:
-            theme = rebuild.rebuild_theme(published, served.folder)
-            outcome = dataclasses.replace(outcome, writes={**outcome.writes, **theme.writes})
-    rebuild.apply(served.folder, outcome.writes)
-    return outcome, sorted(outcome.writes)
-
-
-def _announce(served: Served, outcome: rebuild.Outcome, written: list[str], started: float,
-              jobs: SearchJobs, published) -> None:
-    """Tell browsers (a new epoch, or problems), the terminal, and the search thread."""
-    from infonotes.cli import report_problems
-    live = served.status.current()
-    seconds = time.time() - started
-    changes = {"rebuilding": False, "builds": live.builds + 1,
-               "problems": tuple(as_dict(p) for p in outcome.problems),
-               "last": {"started": started, "finished": time.time(), "seconds": seconds,
-                        "written": len(written), "full": outcome.full}}
-    search_was_current = live.search == live.epoch
-    if written or outcome.model_changed:
-        epoch = live.epoch + 1
-        css_only = bool(written) and all(path.endswith(".css") for path in written)
-        changes.update(epoch=epoch, css_from=live.css_from if css_only else epoch)
-        if outcome.full or (search_was_current and not outcome.model_changed):
-            changes["search"] = epoch
-    if outcome.problems:
-        report_problems(outcome.problems)
-        print(WAITING if published is None else "the preview keeps showing the last good build; "
-              "fix the files above and save", flush=True)
-    elif written:
-        kind = "full rebuild" if outcome.full else "rebuilt"
-        print(f"{kind} in {seconds * 1000:.0f} ms: {len(written)} file{'s' if len(written) != 1 else ''} "
-              "changed", flush=True)
-    new = served.status.update(**changes)
-    if published is not None and new.search < new.epoch:  # the search thread makes it, and says so
-        jobs.put(published, new.epoch)
-
-
-# --- the command ----------------------------------------------------------------------
-
-
-def _wait_for_a_good_build(served: Served, outcome: rebuild.Outcome) -> None:
-    """The first build failed: say why, and serve a page that says so at every address
-    (the live-reload overlay lists the problems) until a save fixes them; the rebuild
-    thread then makes the whole site."""
-    from infonotes.cli import report_problems
-    report_problems(outcome.problems)
-    print(WAITING, flush=True)
-    served.folder.mkdir(parents=True, exist_ok=True)
+def write_waiting_page(folder: Path) -> None:
+    """The page every address shows while no build has succeeded (the live-reload overlay
+    lists the problems on it)."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ("index.html", "404.html"):
-        (served.folder / name).write_text(WAITING_PAGE, encoding="utf-8")
-    served.status.update(problems=tuple(as_dict(p) for p in outcome.problems), builds=1)
-
-
-def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, notes_dir: Path | None = None,
-          drafts: bool = False, open_browser: bool = False) -> int:
-    request = rebuild.Request(config_path, notes_dir, drafts)
-    config = load_config(config_path)
-    temporary = Path(tempfile.mkdtemp(prefix="infonotes-serve-"))
-    folder = temporary / "site"
-    threads: list[threading.Thread] = []
-    observer = None
-    try:
-        status = Status()
-        served = Served(Path(os.path.realpath(temporary)) / "site", FolderLock(), status)
-        try:  # before building: a taken port is said at once
-            server = make_server(served, host, port)
-        except (OSError, OverflowError) as error:  # OverflowError: a port beyond 0-65535
-            if getattr(error, "errno", None) == errno.EADDRINUSE:
-                print(f"port {port} is already in use; try --port {port + 1}", file=sys.stderr)
-            else:
-                reason = getattr(error, "strerror", None) or error
-                print(f"cannot listen on {host}:{port}: {reason}; try another --host or --port "
-                      "(a port from 1024 to 65535)", file=sys.stderr)
-            return 1
-        if host == "0.0.0.0":
-            print("warning: serving on every network interface; anyone on your network can "
-                  "read the preview", file=sys.stderr)
-        start = time.perf_counter()
-        outcome = rebuild.full_build(request, folder)
-        if outcome.problems:
-            _wait_for_a_good_build(served, outcome)
-        else:
-            print(f"built {outcome.files:,} files from {len(outcome.published.model.notes):,} notes in "
-                  f"{time.perf_counter() - start:.1f} s into {folder}", flush=True)
-        queue, jobs = ChangeQueue(), SearchJobs()
-        observer = start_watching(Roots.of(config_path, config, notes_dir), queue)
-        threads = [threading.Thread(target=rebuild_loop, args=(served, request, outcome.published, queue, jobs),
-                                    name="rebuild", daemon=True),
-                   threading.Thread(target=refresh_search, args=(served, jobs, drafts), name="search", daemon=True)]
-        for thread in threads:
-            thread.start()
-        url = f"http://{host}:{port}/"
-        print(f"serving on {url} (Ctrl-C to stop); watching for changes", flush=True)
-        if open_browser:
-            import webbrowser
-            webbrowser.open(url)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            print("\nstopped", flush=True)
-        finally:
-            status.stop()
-            queue.stop()
-            jobs.stop()
-            server.server_close()
-        return 0
-    finally:
-        if observer is not None:
-            observer.stop()
-        for thread in threads:
-            thread.join(timeout=5)
-        shutil.rmtree(temporary, ignore_errors=True)
+        (folder / name).write_text(WAITING_PAGE, encoding="utf-8")

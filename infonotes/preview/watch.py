@@ -13,6 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
 from infonotes.archive.load import NOTE_SUFFIXES
 
 NOTE = "note"
@@ -117,26 +120,31 @@ class ChangeQueue:
             return None
 
 
-def start_watching(roots: Roots, queue: ChangeQueue):
+class _Handler(FileSystemEventHandler):
+    """Puts every change that matters into the queue (on the observer's thread)."""
+
+    def __init__(self, roots: Roots, queue: ChangeQueue):
+        super().__init__()
+        self.roots = roots
+        self.queue = queue
+
+    def on_any_event(self, event):
+        if event.event_type not in _WRITE_EVENTS:
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file in it was added or removed: that file has an event of its own
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw:
+                path = Path(os.fsdecode(raw))
+                kind = change_kind(path, self.roots)
+                if kind is not None:
+                    self.queue.put(path, kind)
+
+
+def start_watching(roots: Roots, queue: ChangeQueue) -> Observer:
     """A running watchdog observer that puts every relevant change into `queue`."""
-    from watchdog.events import FileSystemEventHandler
-    from watchdog.observers import Observer
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event):
-            if event.event_type not in _WRITE_EVENTS:
-                return
-            if event.is_directory and event.event_type == "modified":
-                return  # a file in it was added or removed: that file has an event of its own
-            for raw in (event.src_path, getattr(event, "dest_path", "")):
-                if raw:
-                    path = Path(os.fsdecode(raw))
-                    kind = change_kind(path, roots)
-                    if kind is not None:
-                        queue.put(path, kind)
-
     observer = Observer()
-    handler = Handler()
+    handler = _Handler(roots, queue)
     for folder in dict.fromkeys((roots.notes, roots.data, roots.templates, roots.theme)):
         if folder.is_dir():
             observer.schedule(handler, str(folder), recursive=True)

@@ -1,0 +1,87 @@
+"""Which pages the site has besides the note pages: one `PagePlan` each, in a fixed order.
+
+The plans are the list of what the site publishes: the writer renders them, the sitemap
+and /data/urls.txt list them, and `serve` reads from them which pages a change touches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infonotes.archive.catalog import former_slugs
+from infonotes.archive.model import SiteModel, Term
+from infonotes.pages import opendata
+from infonotes.pages.urls import note_path, term_path
+
+URLS_PATH = "data/urls.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    path: str
+    """Site-relative address: 'states/japan/', 'states/japan/feed.xml', '404.html'."""
+    kind: str
+    """Which SitePages method makes it."""
+    subject: object = None
+    """The term the page is about, if any."""
+
+
+def plan_pages(model: SiteModel) -> list[PagePlan]:
+    """Every page but the note pages, in a fixed order."""
+    plans = [
+        PagePlan("", "home"),
+        PagePlan("notes/", "notes"),
+        PagePlan("states/", "states"),
+        PagePlan("organizations/", "organizations"),
+        PagePlan("paragraphs/", "paragraphs"),
+        PagePlan("search/", "search"),
+        PagePlan("404.html", "not_found"),
+        PagePlan("feed.xml", "feed"),
+        PagePlan("sitemap.xml", "sitemap"),
+        PagePlan("robots.txt", "robots"),
+        PagePlan(opendata.DATA_PAGE, "data"),
+    ]
+    plans += [PagePlan(f.path, f.kind) for f in opendata.DATA_FILES]
+    plans += [PagePlan(term_path("year", t.slug), "year", t) for t in model.years]
+    for terms in (model.states, model.organizations, model.documents, model.paragraphs):
+        for term in terms:
+            plans.append(PagePlan(term_path(term.kind, term.slug), "term", term))
+            plans.append(PagePlan(term_path(term.kind, term.slug) + "feed.xml", "feed", term))
+            plans.append(PagePlan(term_path(term.kind, term.slug) + opendata.TERM_CSV, "term_csv", term))
+    plans.append(PagePlan(URLS_PATH, "urls"))
+    plans += former_address_plans(model, plans)
+    return plans
+
+
+REDIRECT_KINDS = ("note_redirect", "term_redirect")
+
+
+def former_address_plans(model: SiteModel, plans: list[PagePlan]) -> list[PagePlan]:
+    """The pages at the addresses a renamed note or term had, so that none dies.
+
+    A note's former id gets a redirect page ("note_redirect", the note as subject). A
+    State or organization's former name gets a redirect at its old page address
+    ("term_redirect", the term as subject), and a copy of every other file of the term
+    (feed, table) at its old address, since feed readers and scripts follow no redirect
+    page.
+    """
+    found = [PagePlan(note_path(former), "note_redirect", note)
+             for note in model.notes for former in note.former_ids]
+    files_of: dict[tuple[str, str], list[PagePlan]] = {}
+    for plan in plans:
+        if isinstance(plan.subject, Term) and plan.kind != "term":
+            files_of.setdefault((plan.subject.kind, plan.subject.slug), []).append(plan)
+    for term in (*model.states, *model.organizations):
+        page = term_path(term.kind, term.slug)
+        for slug in former_slugs(term.entity):
+            old_page = term_path(term.kind, slug)
+            found.append(PagePlan(old_page, "term_redirect", term))
+            found += [PagePlan(old_page + plan.path[len(page):], plan.kind, term)
+                      for plan in files_of.get((term.kind, term.slug), ())]
+    return found
+
+
+def site_addresses(model: SiteModel) -> list[str]:
+    """Every address the site publishes, pages, files and redirects, as '/states/japan/':
+    the list written to /data/urls.txt, which `check` compares with the published site's."""
+    paths = [p.path for p in plan_pages(model)] + [note_path(n.id) for n in model.notes]
+    return sorted("/" + path for path in paths)
