@@ -17,8 +17,9 @@ serve: setup
 	$(PY) build.py build
 	$(PY) build.py serve --host $(HOST) --port $(PORT)
 
+# One test file a worker, one worker a core: a file's fixtures (its built sites) are made once.
 test: setup browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 setup: $(VENV)/.installed node_modules/.installed
 

@@ -136,7 +136,7 @@ def _check(args) -> int:
 
 
 def _serve(args) -> int:
-    from infonotes.commands.serve import serve
+    from infonotes.preview.serve import serve
     return serve(args.config, host=args.host, port=args.port, notes_dir=args.notes, drafts=args.drafts,
                  open_browser=args.open)
 

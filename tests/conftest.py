@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +26,31 @@ GEN_NOTES = SHARED / "tools" / "gen_notes.py"
 sys.path.insert(0, str(ROOT))
 
 from infonotes.cli import main as cli_main  # noqa: E402
+
+MEMORY_FOLDER = Path("/dev/shm")
+
+
+def pytest_configure(config):
+    """The tests' temporary folders in memory when the machine has a memory file system:
+    the tests write and remove hundreds of thousands of files, and on a disk (ext4 without
+    a journal here) creating files right after many were removed is slow. One folder per
+    run, so that two runs never share one; xdist's workers make theirs inside it."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput") and _writable(MEMORY_FOLDER):
+        config.option.basetemp = tempfile.mkdtemp(prefix="infonotes-tests-", dir=MEMORY_FOLDER)
+        config.stash[_MADE_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    made = config.stash.get(_MADE_BASETEMP, None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+_MADE_BASETEMP = pytest.StashKey[str]()
+
+
+def _writable(folder: Path) -> bool:
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 def note_text(title="A workshop", date="2020-05-04", body="## Overview\n\nSome text.\n", **fields) -> str:

@@ -188,7 +188,14 @@ class NoteWords:
         return {w for w in cut if w and w not in STOP_WORDS}
 
     def stems(self, *names: str) -> set[str]:
+        if not names:
+            return self.all_stems
         return {porter_stemmer.stem(w) for w in self.words(*names)}
+
+    @functools.cached_property
+    def all_stems(self) -> set[str]:
+        """The stems of every field: the golden queries ask for them again and again."""
+        return {porter_stemmer.stem(w) for w in self.words()}
 
 
 def read_note(path: Path) -> NoteWords:

@@ -1,5 +1,5 @@
 """The search page, in headless Chromium (Debian's, through Playwright), over http:// from a
-local server and from file:// on the built folder, for a 500-note synthetic archive and the
+local server and from file:// on the built folder, for a 300-note synthetic archive and the
 sample archive.
 
 What the reader sees is checked against what the notes say: the notes a word must find are
@@ -28,7 +28,7 @@ from infonotes.commands.build import build_site, load_notes_from, notes_in
 from infonotes.config import load_config
 from infonotes.pages.urls import Links
 
-from conftest import ROOT, gen_notes, html_files, note_text, static_server, write_project
+from conftest import ROOT, html_files, note_text, static_server, write_project
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -89,9 +89,9 @@ def _yaml_quoted(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def archives(tmp_path_factory) -> dict[str, Archive]:
+def archives(tmp_path_factory, generated_300) -> dict[str, Archive]:
     root = tmp_path_factory.mktemp("search")
-    gen = gen_notes(root / "gen500" / "notes", 500)
+    gen = generated_300  # the synthetic archive the other test files use too
     small = write_project(root / "small", {
         "2021/2021-03-04-evil.md": note_text(
             _yaml_quoted(EVIL_TITLE), "2021-03-04", body=EVIL_BODY, summary=_yaml_quoted(EVIL_TITLE),
@@ -106,7 +106,7 @@ def archives(tmp_path_factory) -> dict[str, Archive]:
                  "Committee's work.\n"),
     }) / "notes"
     out = {}
-    for name, notes_dir in (("gen500", gen), ("sample", ROOT / "notes"), ("small", small)):
+    for name, notes_dir in (("gen300", gen), ("sample", ROOT / "notes"), ("small", small)):
         notes = _read_notes(notes_dir)
         out[name] = Archive(name, notes, notes_dir, _build(notes_dir, root / name / "http" / "public", False),
                             _build(notes_dir, root / name / "file" / "public", True))
@@ -257,7 +257,7 @@ def pick_state(archive: Archive, ids: set[str]) -> tuple[str, set[str]]:
 # --- Finding notes -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["http", "file"])
-@pytest.mark.parametrize("name", ["gen500", "sample"])
+@pytest.mark.parametrize("name", ["gen300", "sample"])
 def test_a_word_finds_exactly_its_notes_and_a_state_narrows_them(name, mode, served, tabs):
     archive = served[name]
     word, expected = pick_word(archive)
@@ -317,7 +317,7 @@ def test_a_word_finds_exactly_its_notes_and_a_state_narrows_them(name, mode, ser
 
 @pytest.mark.parametrize("mode", ["http", "file"])
 def test_a_facet_alone_lists_its_notes_newest_first(mode, served, tabs):
-    archive = served["gen500"]
+    archive = served["gen300"]
     _, some = pick_word(archive)
     state, _ = pick_state(archive, some)
     expected = sorted((n for n in archive.notes if state in states_of(n, "participant")),
@@ -340,7 +340,7 @@ def test_a_facet_alone_lists_its_notes_newest_first(mode, served, tabs):
 
 
 def test_several_facets_combine_and_an_empty_result_suggests_removing_them(served, tabs):
-    archive = served["gen500"]
+    archive = served["gen300"]
     word, expected = pick_word(archive)
     state, narrowed = pick_state(archive, expected)
     by_id = {n.id: n for n in archive.notes}
@@ -360,7 +360,7 @@ def test_several_facets_combine_and_an_empty_result_suggests_removing_them(serve
 
 
 @pytest.mark.parametrize("mode", ["http", "file"])
-@pytest.mark.parametrize("name", ["gen500", "sample"])
+@pytest.mark.parametrize("name", ["gen300", "sample"])
 def test_malformed_queries_never_show_an_error(name, mode, served, tabs):
     archive = served[name]
     word, expected = pick_word(archive)
@@ -458,7 +458,7 @@ AXE_RUN = """async () => {
 }"""
 
 
-@pytest.mark.parametrize("name", ["gen500", "sample"])
+@pytest.mark.parametrize("name", ["gen300", "sample"])
 def test_axe_core_finds_no_violations_with_results_and_facets(name, served, tabs):
     archive = served[name]
     word, expected = pick_word(archive)
@@ -481,7 +481,7 @@ def test_axe_core_finds_no_violations_with_results_and_facets(name, served, tabs
 
 
 def test_keyboard_alone_searches_narrows_and_opens_a_note(served, tabs):
-    archive = served["gen500"]
+    archive = served["gen300"]
     word, expected = pick_word(archive)
     state, narrowed = pick_state(archive, expected)
     tab = tabs(search_url(archive, "http"))
@@ -526,7 +526,7 @@ def test_without_javascript_the_page_says_so_and_links_the_indexes(served, tabs)
     assert not tab.page.locator("#search-nojs").is_visible()
 
 
-@pytest.mark.parametrize("name", ["gen500", "sample"])
+@pytest.mark.parametrize("name", ["gen300", "sample"])
 def test_only_the_search_page_loads_scripts(name, served, tabs):
     archive = served[name]
     for site in (archive.http_site, archive.file_site):
@@ -589,7 +589,7 @@ def _load_index_py(site: Path):
     return Index.load(lunr_index_data(json.loads(found[1])))
 
 
-@pytest.mark.parametrize("name", ["gen500", "sample", "small"])
+@pytest.mark.parametrize("name", ["gen300", "sample", "small"])
 def test_the_page_searches_the_index_lunr_py_builds(name, served, tabs):
     # The lunr index the page computed from search/index.js and searches, serialized by
     # lunr.js, is lunr.py's own index of the same documents: every term, posting and
@@ -622,7 +622,7 @@ def test_scores_are_rounded_as_python_rounds_them(served, tabs):
     assert sum(p != round(x, 3) for x, p in zip(ties, plain)) > 100  # what lunr.js itself would do
 
 
-@pytest.mark.parametrize("name", ["gen500", "sample"])
+@pytest.mark.parametrize("name", ["gen300", "sample"])
 def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
     archive = served[name]
     index = _load_index_py(archive.http_site)
@@ -657,7 +657,7 @@ def test_lunr_py_and_lunr_js_find_the_same_notes(name, served, tabs, capsys):
                 by_path = dict(enumerate(tab.page.evaluate("window.SEARCH_STORE.docs.map(d => d[4])")))
             assert set(tab.ids()) == {by_path[int(r)].split("/")[1] for r in refs}, q
 
-    if name == "gen500":
+    if name == "gen300":
         timing = tab.page.evaluate("""() => {
             const entry = performance.getEntriesByName('search-index-load')[0];
             const start = performance.now();
