@@ -1010,7 +1010,9 @@ def test_a_build_refuses_two_files_on_one_path_whatever_writes_them(tmp_path, ca
                     encoding="utf-8")
     out = tmp_path / "public"
     assert build(project, out) == 1
-    assert f"two pages would be written to '{collides}'" in capsys.readouterr().err.casefold()
+    err = capsys.readouterr().err
+    assert f"two pages would be written to '{collides}'" in err.casefold()
+    assert "a file of the theme folder has the name of another file of assets/" in err  # what to rename
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["p", "theme"]
 
 

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from infonotes.output.parallel import CHUNK, map_beside, map_chunks
+from infonotes.pages.assets import ASSETS
 from infonotes.pages.urls import file_of
 from infonotes.problems import InputError, Problem
 
@@ -30,12 +31,17 @@ def refuse_collisions(paths: Iterable[str]) -> None:
     for path in paths:
         key = file_of(path).casefold()
         if key in seen:
-            problems.append(Problem("site", 1, f"two pages would be written to '{file_of(path)}' "
-                                               f"('{seen[key]}' and '{path}'); rename one of them"))
+            problems.append(_collision(file_of(path), f" ('{seen[key]}' and '{path}')"))
         else:
             seen[key] = path
     if problems:
         raise InputError(problems)
+
+
+def _collision(name: str, which: str = "") -> Problem:
+    hint = ("a file of the theme folder has the name of another file of assets/ (lunr.min.js, or "
+            "one that differs only in case): rename it" if name.startswith(ASSETS) else "rename one of them")
+    return Problem("site", 1, f"two pages would be written to '{name}'{which}; {hint}")
 
 
 class Staging:
@@ -80,10 +86,7 @@ class Staging:
         self.written.append((name, len(data)))
 
     def copy(self, source: Path, path: str) -> None:
-        target = self.folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        self.written.append((path, target.stat().st_size))
+        self.write(path, source.read_bytes())
 
     def map_chunks(self, function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
         """`parallel.map_chunks` for a `function` that writes through this folder."""
@@ -145,8 +148,7 @@ def _write_new(target: Path, data: bytes, name: str) -> None:
         with open(target, "xb") as out:
             out.write(data)
     except FileExistsError:
-        problem = Problem("site", 1, f"two pages would be written to '{name}'; rename one of them")
-        raise InputError([problem]) from None
+        raise InputError([_collision(name)]) from None
 
 
 def files_under(folder: Path) -> list[str]:
