@@ -221,24 +221,35 @@ ROLES = ("host", "organizer", "participant")
 
 
 class RoleSections(HTMLParser):
-    """The note ids linked on a term page, and for State and organization pages the ids under
-    each role's heading (<h2 id="host">, ...)."""
+    """The note ids listed on a term page and on its further pages (followed by rel="next"),
+    and for State and organization pages the ids under each role label."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, site: Path | None = None):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.by_role: dict[str, set[str]] = {}
-        self._role = None
+        self._note = None
+        self._next = None
         self.feed(html)
+        if self._next and site is not None:
+            further = RoleSections((site / self._next.lstrip("/") / "index.html").read_text(encoding="utf-8"), site)
+            self.ids |= further.ids
+            for role, ids in further.by_role.items():
+                self.by_role.setdefault(role, set()).update(ids)
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "h2":
-            self._role = attributes.get("id") if attributes.get("id") in ROLES else None
-        elif tag == "a" and (match := NOTE_LINK.fullmatch(attributes.get("href") or "")):
+        classes = (attributes.get("class") or "").split()
+        if tag == "link" and attributes.get("rel") == "next":
+            self._next = attributes["href"]
+        if tag == "li":
+            self._note = None
+        if tag == "a" and (match := NOTE_LINK.fullmatch(attributes.get("href") or "")):
             self.ids.add(match[1])
-            if self._role:
-                self.by_role.setdefault(self._role, set()).add(match[1])
+            self._note = match[1]
+        for name in classes:
+            if name.startswith("role-") and name[5:] in ROLES and self._note:
+                self.by_role.setdefault(name[5:], set()).add(self._note)
 
 
 def term_pages(site: Path) -> list[Path]:
@@ -254,7 +265,7 @@ def test_every_term_page_links_its_own_table_listing_its_notes(site_300):
     for path in pages:
         site_path = "/" + path.parent.relative_to(site_300).as_posix() + "/"
         assert site_path + "notes.csv" in read_page(path).links, f"{site_path} does not link its table"
-        shown = RoleSections(path.read_text(encoding="utf-8"))
+        shown = RoleSections(path.read_text(encoding="utf-8"), site_300)
         header, rows = read_csv(path.parent / "notes.csv")
         assert [r["id"] for r in rows] == sorted(r["id"] for r in rows), "oldest first"
         assert {r["id"] for r in rows} == shown.ids, site_path

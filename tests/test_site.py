@@ -314,6 +314,63 @@ def page_file(site: Path, path: str) -> Path:
     return site / (path + "index.html" if path.endswith("/") or path == "" else path)
 
 
+class ListEntries(HTMLParser):
+    """The entries of one page of a list of notes: (note id, the year heading above it,
+    its role labels), and the page's rel="next" address."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.entries: list[tuple[str, str, frozenset]] = []
+        self.next: str | None = None
+        self._year = ""
+        self._in_h3 = False
+        self._open: list | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") == "next":
+            self.next = a["href"]
+        if tag == "h3":
+            self._in_h3, self._year = True, ""
+        if tag == "li" and "list-item" in (a.get("class") or "").split():
+            self._open = [None, self._year, set()]
+        if self._open is not None:
+            if tag == "a" and self._open[0] is None and NOTE_LINK.match(a.get("href", "")):
+                self._open[0] = NOTE_LINK.match(a["href"])[1]
+            for name in (a.get("class") or "").split():
+                if name.startswith("role-"):
+                    self._open[2].add(name[len("role-"):])
+
+    def handle_endtag(self, tag):
+        if tag == "h3":
+            self._in_h3 = False
+        if tag == "li" and self._open is not None:
+            self.entries.append((self._open[0], self._open[1], frozenset(self._open[2])))
+            self._open = None
+
+    def handle_data(self, data):
+        if self._in_h3:
+            self._year += data.strip()
+
+
+def list_pages(site: Path, path: str) -> list[tuple[str, ListEntries]]:
+    """Every page of the list that starts at `path`, following rel="next": (address, entries)."""
+    found = []
+    while path is not None:
+        assert path not in [p for p, _ in found], f"{path}: rel=next goes round in a circle"
+        parsed = ListEntries(page_file(site, path).read_text(encoding="utf-8"))
+        found.append((path, parsed))
+        path = parsed.next[1:] if parsed.next else None
+    return found
+
+
+def listed(site: Path, path: str) -> list[tuple[str, str, frozenset]]:
+    """Every entry of every page of the list at `path`, in order."""
+    return [entry for _, page in list_pages(site, path) for entry in page.entries]
+
+
 def rel(site: Path, path: Path) -> str:
     return path.relative_to(site).as_posix()
 
@@ -395,28 +452,29 @@ def test_one_page_per_year_with_notes_and_no_other(built):
     site, expected = built
     assert {d for d in term_dirs(site, "notes") if re.fullmatch(r"\d{4}", d)} == {str(y) for y in expected.years}
     for year, ids in expected.years.items():
-        outline = outline_of(page_file(site, f"notes/{year}/"))
-        assert set(outline.main_note_links()) == ids, f"/notes/{year}/ does not list exactly that year's notes"
+        assert sorted(e[0] for e in listed(site, f"notes/{year}/")) == sorted(ids), \
+            f"/notes/{year}/ does not list exactly that year's notes, once each"
         assert str(year) in page_of(page_file(site, f"notes/{year}/")).text
 
 
 def test_notes_index_lists_every_note_under_its_year(built):
+    """/notes/ and its pages list every note once, newest first, under its year; the year
+    pages are linked from it."""
     site, expected = built
+    entries = listed(site, "notes/")
+    assert sorted(e[0] for e in entries) == sorted(expected.notes), "/notes/ must list every note exactly once"
+    for note_id, year, _ in entries:
+        assert year == str(expected.notes[note_id].date.year), (note_id, year)
+    dates = [expected.notes[e[0]].date for e in entries]
+    assert dates == sorted(dates, reverse=True)
     outline = outline_of(page_file(site, "notes/"))
-    listed = outline.main_note_links()
-    assert sorted(listed) == sorted(expected.notes), "/notes/ must list every note exactly once"
-    for link in outline.links:
-        found = NOTE_LINK.match(link["href"])
-        if found and link["in_main"]:
-            year = expected.notes[found[1]].date.year
-            assert re.match(rf"{year}\b", link["h2"]), (found[1], link["h2"])
     year_links = {YEAR_LINK.match(link["href"])[1] for link in outline.links if YEAR_LINK.match(link["href"] or "")}
     assert year_links == {str(y) for y in expected.years}
 
 
 def test_one_page_per_note_with_its_title(built):
     site, expected = built
-    note_dirs = {d for d in term_dirs(site, "notes") if not re.fullmatch(r"\d{4}", d)}
+    note_dirs = {d for d in term_dirs(site, "notes") if not re.fullmatch(r"\d{4}", d)} - {"page"}
     assert note_dirs == set(expected.notes)
     for note in expected.notes.values():
         assert h1_texts(page_file(site, f"notes/{note.id}/")) == [" ".join(note.title.split())], note.id
@@ -431,8 +489,8 @@ def test_only_states_with_notes_get_pages(built):
     for state_slug in with_notes:
         assert h1_texts(page_file(site, f"states/{state_slug}/")) == [expected.states[state_slug].name]
         assert (site / "states" / state_slug / "feed.xml").is_file()
-        assert set(outline_of(page_file(site, f"states/{state_slug}/")).main_note_links()) == \
-            expected.state_notes(state_slug)
+        assert sorted(e[0] for e in listed(site, f"states/{state_slug}/")) == \
+            sorted(expected.state_notes(state_slug))
 
 
 def test_a_state_no_note_names_has_no_page(sample_site, expected_sample):
@@ -450,19 +508,19 @@ def test_only_organizations_with_notes_get_pages(built):
         page = page_of(page_file(site, f"organizations/{org_slug}/"))
         assert (site / "organizations" / org_slug / "feed.xml").is_file()
         assert expected.org_facts[org_slug].name in page.text
-        assert set(outline_of(page_file(site, f"organizations/{org_slug}/")).main_note_links()) == ids
+        assert sorted(e[0] for e in listed(site, f"organizations/{org_slug}/")) == sorted(ids)
 
 
 def test_paragraph_and_document_pages(built):
     site, expected = built
     assert term_dirs(site, "paragraphs") == set(expected.paragraphs) | set(expected.docs)
     for key, ids in expected.paragraphs.items():
-        assert set(outline_of(page_file(site, f"paragraphs/{key}/")).main_note_links()) == ids, key
+        assert sorted(e[0] for e in listed(site, f"paragraphs/{key}/")) == sorted(ids), key
         assert (site / "paragraphs" / key / "feed.xml").is_file()
     for doc_slug, ids in expected.docs.items():
         # A document's page lists the notes citing the whole document or any of its paragraphs.
         path = page_file(site, f"paragraphs/{doc_slug}/")
-        assert set(outline_of(path).main_note_links()) == ids, doc_slug
+        assert sorted(e[0] for e in listed(site, f"paragraphs/{doc_slug}/")) == sorted(ids), doc_slug
         assert expected.doc_facts[doc_slug].title in page_of(path).text
         assert (site / "paragraphs" / doc_slug / "feed.xml").is_file()
 
@@ -623,30 +681,20 @@ def test_note_page_has_breadcrumbs_to_its_year(note_site):
 
 # --- State, organization and paragraph pages ------------------------------------------------------
 
-def _role_of(heading: str) -> str | None:
-    heading = heading.lower()
-    if "host" in heading:
-        return "host"
-    if "organi" in heading:
-        return "organizer"
-    if "part" in heading:
-        return "participant"
-    return None
-
-
 def _roles_on(path: Path, notes: dict[str, NoteFact]) -> set[tuple[str, str]]:
+    """(role, note id) from the role labels of every entry of the list at `path`, each
+    note once and under its year."""
+    site = path.parent
+    while not (site / "assets").is_dir():
+        site = site.parent
+    entries = listed(site, address_of(site, path)[1:])
+    ids = [e[0] for e in entries]
+    assert len(ids) == len(set(ids)), f"{path}: a note is listed twice"
     found = set()
-    for link in outline_of(path).links:
-        match = NOTE_LINK.match(link["href"])
-        if not (match and link["in_main"]):
-            continue
-        note_id = match[1]
-        role = _role_of(link["h2"])
-        assert role, f"{path}: {note_id} is listed under '{link['h2']}', which names no role"
-        year = re.match(r"\d{4}", link["h3"])
-        assert year and int(year[0]) == notes[note_id].date.year, \
-            f"{path}: {note_id} is not under its year (h3 '{link['h3']}')"
-        found.add((role, note_id))
+    for note_id, year, roles in entries:
+        assert roles, f"{path}: {note_id} has no role label"
+        assert int(year) == notes[note_id].date.year, f"{path}: {note_id} is not under its year ({year})"
+        found |= {(role, note_id) for role in roles}
     return found
 
 
@@ -667,19 +715,31 @@ def test_all_spellings_of_a_state_reach_its_page(note_site):
 
 
 def test_states_index_by_regional_group_with_counts(built):
+    """/states/ lists every State twice, with its count: under its first letter (A to Z,
+    with a jump list to the letters) and under its regional group."""
     site, expected = built
     outline = outline_of(page_file(site, "states/"))
-    seen = {}
+    by_letter, by_region = {}, {}
     for row in outline.rows:
         state_links = [h for h in row["links"] if re.fullmatch(r"/states/[^/]+/", h)]
         if row["tag"] != "li" or len(state_links) != 1:
             continue
         state_slug = state_links[0].split("/")[2]
-        fact = expected.states[state_slug]
-        assert row["h2"].startswith(fact.region), f"{fact.name} is under '{row['h2']}', not {fact.region}"
         assert last_number(row["text"]) == len(expected.state_notes(state_slug)), row["text"]
-        seen[state_slug] = row
-    assert set(seen) == set(expected.state_roles)
+    for link in outline.links:
+        if not re.fullmatch(r"/states/[^/]+/", link["href"]) or not link["in_main"]:
+            continue
+        state_slug = link["href"].split("/")[2]
+        fact = expected.states[state_slug]
+        if link["h2"] == "From A to Z":
+            assert link["h3"] == fold(fact.name)[0].upper(), (fact.name, link["h3"])
+            by_letter[state_slug] = link
+        else:
+            assert link["h2"] == "By regional group" and link["h3"].startswith(fact.region), (fact.name, link)
+            by_region[state_slug] = link
+    assert set(by_letter) == set(by_region) == set(expected.state_roles)
+    letters = {link["href"] for link in outline.links if link["href"].startswith("#letter-")}
+    assert letters == {f"#letter-{fold(expected.states[s].name)[0].upper()}" for s in by_letter}
 
 
 def test_organizations_index_with_counts(built):

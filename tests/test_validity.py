@@ -202,7 +202,8 @@ def test_the_pages_axe_checks_include_the_charts(site_name, request):
     """The axe-core and Nu checks above see the charts: every page kind that has them
     carries an SVG picture with role="img"."""
     site: Path = request.getfixturevalue(site_name)
-    for kind in CHART_KINDS:
+    # A term's charts appear from 10 notes over 3 years: the sample's terms have fewer.
+    for kind in CHART_KINDS if site_name == "site_300" else ("home", "states index"):
         html = pick_pages(site)[kind].read_text(encoding="utf-8")
         assert '<figure class="chart"' in html and 'role="img"' in html, f"no chart on the {kind} page"
 

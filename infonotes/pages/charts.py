@@ -26,13 +26,22 @@ from infonotes.archive.catalog import REGIONS
 from infonotes.archive.model import SiteModel, Term
 from infonotes.pages.urls import term_path
 
-WIDTH = 640
+WIDTH = 360
+"""The picture's width in its own units: about a phone's column, so that its 13-unit text
+is drawn at 12 CSS px or more on a 390 px screen; wider screens draw it at its own size."""
 ROW = 22
 BAR_HEIGHT = 14
-CHAR_WIDTH = 7.2
-"""An estimate of one character's width at the chart's font size, for the label column."""
-MAX_LABEL_WIDTH = 250
+CHAR_WIDTH = 8.0
+"""A generous estimate of one character's width at the chart's font size (13 px)."""
+LABEL_COLUMN = 100
+"""Labels that fit this width stand left of their bars; longer ones get a line of their
+own above the bar, wrapped, so that no label is ever cut."""
+LINE = 16
 VALUE_ROOM = 48
+MIN_NOTES = 10
+MIN_YEARS = 3
+"""A term's charts say something from this many notes over this many years: below, the
+list of notes says it all."""
 RELATED_TOP = 10
 RELATED_KINDS = {
     "state": (("organization", "Organizations"), ("paragraph", "Paragraphs")),
@@ -48,8 +57,8 @@ class Bar:
     value: int
     path: str | None
     """The page of what the bar counts (a year, a State…), linked from the table."""
-    short_label: str
-    """The label as drawn: cut with '…' when too long for the label column."""
+    lines: tuple[tuple[str, float], ...]
+    """The label as drawn: (text, baseline y) of each of its lines."""
     y: float
     width: float
     text_y: float
@@ -71,20 +80,21 @@ class Chart:
     label_x: float
     bar_x: float
     bar_height: int
+    label_anchor: str = "end"
+    """'end': labels in a column left of the bars; 'start': each label above its bar."""
 
     def bar_marks(self) -> list[Markup]:
         """Each bar as the SVG draws it: its label, its bar and its value, one piece of
         markup a bar, the lines after the first indented as in templates/_chart.html.
 
         Made here rather than in the template: a term page draws dozens of bars of ten
-        numbers each, and every template expression is one more escape call, which made the
-        charts most of the work of the term pages. The label is the only text (it comes from
-        the catalogs): it is escaped here."""
-        return [Markup(
-            f'<text class="chart-label" x="{self.label_x}" y="{bar.text_y}" text-anchor="end">'
-            f'{escape(bar.short_label)}</text>\n'
-            f'    <rect class="chart-bar" x="{self.bar_x}" y="{bar.y}" width="{bar.width}" height="{self.bar_height}"/>\n'
-            f'    <text class="chart-value" x="{bar.value_x}" y="{bar.text_y}">{bar.value:,}</text>')
+        numbers each, and every template expression is one more escape call. The label is
+        the only text (it comes from the catalogs): it is escaped here."""
+        return [Markup("\n    ".join(
+            [f'<text class="chart-label" x="{self.label_x}" y="{y}" text-anchor="{self.label_anchor}">'
+             f'{escape(text)}</text>' for text, y in bar.lines]
+            + [f'<rect class="chart-bar" x="{self.bar_x}" y="{bar.y}" width="{bar.width}" height="{self.bar_height}"/>',
+               f'<text class="chart-value" x="{bar.value_x}" y="{bar.text_y}">{bar.value:,}</text>']))
             for bar in self.bars]
 
     def table_rows(self, url) -> list[Markup]:
@@ -104,26 +114,47 @@ def bar_chart(chart_id: str, title: str, column: str, counts: list[tuple[str, in
               unit: tuple[str, str] = ("note", "notes")) -> Chart:
     """A horizontal bar chart of (label, count, page path or None), in the given order."""
     longest = max((len(label) for label, _, _ in counts), default=0)
-    label_width = min(longest * CHAR_WIDTH + 12, MAX_LABEL_WIDTH)
-    bar_x = label_width
+    beside = longest * CHAR_WIDTH <= LABEL_COLUMN
+    bar_x = longest * CHAR_WIDTH + 12 if beside else 0
     room = WIDTH - bar_x - VALUE_ROOM
     top = max((count for _, count, _ in counts), default=0) or 1
     bars = []
-    for row, (label, count, path) in enumerate(counts):
+    y = 0.0
+    for label, count, path in counts:
         width = round(room * count / top, 1) if count else 0
-        y = row * ROW + (ROW - BAR_HEIGHT) / 2
-        bars.append(Bar(label, count, path, _shorten(label, label_width - 12), y, width,
-                        row * ROW + ROW / 2 + 4.5, round(bar_x + width + 6, 1)))
+        lines: list[tuple[str, float]] = []
+        if not beside:
+            for text in wrap(label, int(WIDTH / CHAR_WIDTH)):
+                y += LINE
+                lines.append((text, y - 4))
+        bar_y = y + (ROW - BAR_HEIGHT) / 2
+        text_y = y + ROW / 2 + 4.5
+        if beside:
+            lines.append((label, text_y))
+        bars.append(Bar(label, count, path, tuple(lines), bar_y, width, text_y, round(bar_x + width + 6, 1)))
+        y += ROW + (4 if not beside else 0)
     summary = "; ".join(f"{label}: {count:,} {unit[0] if count == 1 else unit[1]}"
                         for label, count, _ in counts)
     return Chart(chart_id, title, f"{summary}." if counts else "None.", column,
-                 tuple(bars), WIDTH, max(len(counts), 1) * ROW, round(label_width - 6, 1), bar_x,
-                 BAR_HEIGHT)
+                 tuple(bars), WIDTH, int(max(y, ROW)), round(bar_x - 6, 1) if beside else 0, bar_x,
+                 BAR_HEIGHT, "end" if beside else "start")
 
 
-def _shorten(label: str, room: float) -> str:
-    fits = max(int(room / CHAR_WIDTH), 4)
-    return label if len(label) <= fits else label[: fits - 1].rstrip() + "\u2026"
+def wrap(label: str, fits: int) -> list[str]:
+    """The label in lines of at most `fits` characters, cut between words (a word longer
+    than a line is cut where it must)."""
+    lines: list[str] = []
+    for word in label.split():
+        while len(word) > fits:
+            if lines and not lines[-1]:
+                lines.pop()
+            lines += [word[:fits]]
+            word = word[fits:]
+        if lines and len(lines[-1]) + 1 + len(word) <= fits:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def year_counts(notes, link: bool = False) -> list[tuple[str, int, str | None]]:
@@ -153,8 +184,15 @@ def states_index_charts(model: SiteModel) -> list[Chart]:
     return [bar_chart("chart-regions", "Notes per regional group", "Regional group", region_counts(model))]
 
 
+def says_something(notes) -> bool:
+    return len(notes) >= MIN_NOTES and len({note.date.year for note in notes}) >= MIN_YEARS
+
+
 def term_charts(model: SiteModel, term: Term) -> list[Chart]:
-    """A term page's charts: its notes per year, then the terms named most often with it."""
+    """A term page's charts, when they say something: its notes per year, then the terms
+    named most often with it."""
+    if not says_something(term.notes):
+        return []
     charts = [bar_chart("chart-years", f"Notes per year: {term.label}", "Year", year_counts(term.notes))]
     groups = RELATED_KINDS.get(term.kind, ())
     found = model.related(term, tuple(kind for kind, _ in groups), RELATED_TOP)

@@ -11,6 +11,7 @@ from infonotes.archive.catalog import former_slugs
 from infonotes.archive.model import SiteModel, Term
 from infonotes.pages import opendata
 from infonotes.pages.urls import note_path, term_path
+from infonotes.pages.views import page_count, page_path
 
 URLS_PATH = "data/urls.txt"
 
@@ -23,13 +24,16 @@ class PagePlan:
     """Which SitePages method makes it."""
     subject: object = None
     """The term the page is about, if any."""
+    number: int = 1
+    """Which page of a paginated list of notes (views.PAGE_SIZE a page)."""
+    role: str = ""
+    """For a State or organization's list filtered by role: the role ('host'…)."""
 
 
 def plan_pages(model: SiteModel) -> list[PagePlan]:
     """Every page but the note pages, in a fixed order."""
     plans = [
         PagePlan("", "home"),
-        PagePlan("notes/", "notes"),
         PagePlan("states/", "states"),
         PagePlan("organizations/", "organizations"),
         PagePlan("paragraphs/", "paragraphs"),
@@ -41,14 +45,33 @@ def plan_pages(model: SiteModel) -> list[PagePlan]:
         PagePlan(opendata.DATA_PAGE, "data"),
     ]
     plans += [PagePlan(f.path, f.kind) for f in opendata.DATA_FILES]
-    plans += [PagePlan(term_path("year", t.slug), "year", t) for t in model.years]
+    plans += list_plans("notes/", "notes", None, len(model.notes))
+    for year in model.years:
+        plans += list_plans(term_path("year", year.slug), "year", year, len(year.notes))
     for terms in (model.states, model.organizations, model.documents, model.paragraphs):
         for term in terms:
-            plans.append(PagePlan(term_path(term.kind, term.slug), "term", term))
+            plans += term_list_plans(term)
             plans.append(PagePlan(term_path(term.kind, term.slug) + "feed.xml", "feed", term))
             plans.append(PagePlan(term_path(term.kind, term.slug) + opendata.TERM_CSV, "term_csv", term))
     plans.append(PagePlan(URLS_PATH, "urls"))
     plans += former_address_plans(model, plans)
+    return plans
+
+
+def list_plans(base: str, kind: str, subject, total: int, role: str = "") -> list[PagePlan]:
+    """The pages of one list of notes: `base`, then base/page/2/, base/page/3/…"""
+    return [PagePlan(page_path(base, number), kind, subject, number, role)
+            for number in range(1, page_count(total) + 1)]
+
+
+def term_list_plans(term: Term) -> list[PagePlan]:
+    """A term's pages: all its notes, and, when it has several roles, its notes in each role
+    (a filter made of links, at base/host/, base/organizer/…)."""
+    base = term_path(term.kind, term.slug)
+    plans = list_plans(base, "term", term, len(term.notes))
+    if len(term.roles) > 1:
+        for role, notes in term.roles:
+            plans += list_plans(f"{base}{role}/", "term", term, len(notes), role)
     return plans
 
 

@@ -25,7 +25,8 @@ from infonotes.problems import InputError, Problem
 
 STYLESHEET = "assets/style.css"
 NAV = (("Notes", "notes/"), ("States", "states/"), ("Organizations", "organizations/"),
-       ("Paragraphs", "paragraphs/"))
+       ("Paragraphs", "paragraphs/"), ("Search", "search/"), ("Open data", "data/"))
+ICONS = ("assets/favicon.svg", "assets/favicon.png")
 # The citation files a note page offers for download: (extension, link text, media type,
 # writer). They travel inside the page as data: URIs: as files beside it they were three
 # quarters of the files of a site, and creating a file costs more than the page's work.
@@ -59,6 +60,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["date_range"] = views.date_range
     env.filters["plural"] = views.plural
     env.globals["format_label"] = views.FORMAT_LABELS.get
+    env.globals["role_label"] = views.ROLE_LABELS.get
+    env.globals["role_heading"] = views.ROLE_HEADINGS.get
     return env
 
 
@@ -94,7 +97,7 @@ class _Pages:
             raise InputError([problem]) from None
 
     def _page(self, template: str, here: str, title: str, *, crumbs=(), feed=None,
-              description: str = "", canonical: str | None = None, **context) -> bytes:
+              description: str = "", canonical: str | None = None, pager=(None, None), **context) -> bytes:
         def url(to_path: str) -> str:
             return self.links.href(here, to_path)
 
@@ -107,11 +110,13 @@ class _Pages:
             template, here,
             site=self.config,
             page={"path": here, "title": title, "crumbs": crumbs, "feed": feed,
+                  "prev": pager[0], "next": pager[1],
                   "description": description or self.config.description,
                   "canonical": self.links.absolute(here if canonical is None else canonical)},
             url=url,
             feed_url=feed_url,
             stylesheet=url(STYLESHEET),
+            icons=[url(icon) for icon in ICONS],
             nav=NAV,
             offline=self.offline,
             **context,
@@ -181,6 +186,7 @@ class SitePages(_Pages):
         whose id is in `changed_ids` (their title, date or venue may differ now)."""
         pages = copy.copy(self)
         pages.model = model
+        # The cached year jump lists and roles are checked against the list they were made of.
         pages._entries = {key: entry for key, entry in self._entries.items() if key[1] not in changed_ids}
         return pages
 
@@ -188,7 +194,10 @@ class SitePages(_Pages):
         return PAGE_MAKERS[plan.kind](self, plan)
 
     def _entry(self, template: str, note: Note, here: str, heading: str = "") -> Markup:
-        key = (template, note.id, here.count("/") if self.links.relative else 0, heading)
+        # A relative link to notes/<id>/ depends on the page's depth and on whether the
+        # page is under notes/ too (their common folder is dropped).
+        where = (here.count("/"), here.startswith("notes/")) if self.links.relative else 0
+        key = (template, note.id, where, heading)
         entry = self._entries.get(key)
         if entry is None:
             html = self._render(template, here, note=note, heading=heading,
@@ -229,18 +238,57 @@ class SitePages(_Pages):
         )
 
     def _notes(self, plan):
-        return self._list_page("notes.html", plan, "All notes", crumbs=[("Notes", None)],
-                               years=self.model.years)
+        notes = self.model.notes
+        return self._listing_page("notes.html", plan, "All notes", notes, crumbs=[("Notes", None)],
+                                  years=self.model.years)
 
     def _year(self, plan):
         term: Term = plan.subject
-        return self._list_page("year.html", plan, f"Notes of {term.label}", term=term,
-                               crumbs=[("Notes", "notes/"), (term.label, None)],
-                               description=views.describe(term), years=self.model.years)
+        return self._listing_page("year.html", plan, f"Notes of {term.label}", term.notes, term=term,
+                                  crumbs=[("Notes", "notes/"), (term.label, None)],
+                                  description=views.describe(term), years=self.model.years)
+
+    def _listing_page(self, template: str, plan: PagePlan, title: str, notes, *, term: Term | None = None,
+                      role: str = "", crumbs=(), **context) -> bytes:
+        """A page of a paginated list of notes: its notes grouped by year, each with the
+        roles it gives `term`, the year jump list, the links to the other pages."""
+        base = plan.path if plan.number == 1 else plan.path[: -len(f"page/{plan.number}/")]
+        shown = views.listing(base, notes, plan.number, self._year_starts(base, notes))
+        roles = self._roles_of(term) if term is not None and term.roles else {}
+        here = plan.path
+
+        def entry(note: Note) -> Markup:
+            return self._entry("_list_item.html", note, here, " ".join(roles.get(note.id, ())))
+
+        groups = [(year, len(group), Markup("".join([entry(n) for n in group])))
+                  for year, group in views.by_year(shown.notes)]
+        if shown.pages > 1:
+            title = f"{title} (page {shown.number} of {shown.pages})"
+            crumbs = [*crumbs[:-1], (crumbs[-1][0], base), (f"Page {shown.number}", None)] \
+                if shown.number > 1 else crumbs
+        context.setdefault("filters", [])
+        context.setdefault("page_of_term", "")
+        return self._list_page(template, plan, title, listing=shown, groups=groups, term=term, role=role,
+                               crumbs=crumbs, pager=(shown.prev, shown.next), **context)
+
+    def _year_starts(self, base: str, notes) -> tuple:
+        # Every page of a list shows the same jump list: count the years once a list.
+        key = ("year starts", base)
+        found = self._entries.get(key)
+        if found is None or found[0] is not notes:
+            found = self._entries[key] = (notes, views.year_starts(base, notes))
+        return found[1]
+
+    def _roles_of(self, term: Term) -> dict[str, tuple[str, ...]]:
+        key = ("roles", term.kind, term.slug)
+        found = self._entries.get(key)
+        if found is None or found[0] is not term:
+            found = self._entries[key] = (term, views.roles_by_note(term))
+        return found[1]
 
     def _states(self, plan):
         return self._list_page("states.html", plan, "States", crumbs=[("States", None)],
-                               regions=self.model.states_by_region(),
+                               regions=self.model.states_by_region(), alphabet=views.by_letter(self.model.states),
                                charts=charts.states_index_charts(self.model))
 
     def _organizations(self, plan):
@@ -260,18 +308,26 @@ class SitePages(_Pages):
         if term.kind == "paragraph":
             document = term.entity.document
             crumbs.append((document.key, term_path("document", document.slug)))
-        crumbs.append((term.label, None))
+        page = term_path(term.kind, term.slug)
+        title = views.term_title(term)
+        notes = dict(term.roles)[plan.role] if plan.role else term.notes
+        if plan.role:
+            crumbs += [(term.label, page), (views.ROLE_HEADINGS[plan.role], None)]
+            title = f"{title}: {views.ROLE_HEADINGS[plan.role].lower()}"
+        else:
+            crumbs.append((term.label, None))
         extra = {}
         if term.kind == "document":
-            extra["paragraph_terms"] = self.model.paragraphs_of(term.entity)
-        else:
-            extra["charts"] = charts.term_charts(self.model, term)
-        return self._list_page(
-            f"{term.kind}.html", plan, views.term_title(term), term=term,
+            extra["paragraph_terms"] = self.model.paragraphs_of(term.entity) if plan.number == 1 and not plan.role else []
+        first_of_all = plan.number == 1 and not plan.role
+        extra["charts"] = charts.term_charts(self.model, term) if first_of_all and term.kind != "document" else []
+        return self._listing_page(
+            f"{term.kind}.html", plan, title, notes, term=term, role=plan.role,
             description=views.describe(term), crumbs=crumbs,
-            feed=(plan.path + "feed.xml", self._feed_title(term)), table=plan.path + opendata.TERM_CSV,
-            sections=[(role, views.ROLE_HEADINGS[role], notes) for role, notes in term.roles],
-            **extra)
+            feed=(page + "feed.xml", self._feed_title(term)), table=page + opendata.TERM_CSV,
+            filters=[(role, views.ROLE_HEADINGS[role], len(role_notes), f"{page}{role}/")
+                     for role, role_notes in term.roles] if len(term.roles) > 1 else [],
+            page_of_term=page, **extra)
 
     def _note_redirect(self, plan):
         note: Note = plan.subject

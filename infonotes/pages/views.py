@@ -6,6 +6,7 @@ so the same view can feed an HTML page, a feed and (later) the search store.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
@@ -84,3 +85,101 @@ def term_title(term: Term) -> str:
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+# --- Paginated lists of notes (term pages, year pages, /notes/) ---------------------------
+
+PAGE_SIZE = 50
+"""Notes a list page shows: a term's list is cut into pages of this many, newest first."""
+ROLE_LABELS = {"host": "Host", "organizer": "Organizer", "participant": "Participant"}
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def page_path(base: str, number: int) -> str:
+    """The address of page `number` of the list whose first page is `base`."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a list of notes: which notes, where the other pages and years are."""
+
+    base: str
+    """The address of the list's first page."""
+    number: int
+    pages: int
+    total: int
+    notes: tuple
+    years: tuple[tuple[int, int, str], ...]
+    """(year, notes of that year in the whole list, address of the page where it starts),
+    newest first: the year jump list (the page's year heading has the id 'year-YYYY')."""
+
+    @property
+    def prev(self) -> str | None:
+        return page_path(self.base, self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return page_path(self.base, self.number + 1) if self.number < self.pages else None
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.notes) - 1
+
+    def page_links(self) -> list[tuple[int | None, str | None]]:
+        """(number, address) for the pagination: first, last and the two around the current
+        page, with (None, None) where numbers are left out."""
+        shown = sorted({1, self.pages, *range(max(1, self.number - 2), min(self.pages, self.number + 2) + 1)})
+        found: list[tuple[int | None, str | None]] = []
+        for number in shown:
+            if found and found[-1][0] is not None and number - found[-1][0] > 1:
+                found.append((None, None))
+            found.append((number, page_path(self.base, number)))
+        return found
+
+
+def year_starts(base: str, notes) -> tuple[tuple[int, int, str], ...]:
+    """For the jump list: each year of `notes` (newest first), its count, and the page
+    where its first note is."""
+    found = []
+    position = 0
+    for year, group in groupby(notes, key=attrgetter("date.year")):
+        count = sum(1 for _ in group)
+        found.append((year, count, page_path(base, position // PAGE_SIZE + 1)))
+        position += count
+    return tuple(found)
+
+
+def listing(base: str, notes, number: int, years=None) -> Listing:
+    start = (number - 1) * PAGE_SIZE
+    return Listing(base, number, page_count(len(notes)), len(notes), tuple(notes[start:start + PAGE_SIZE]),
+                   years if years is not None else year_starts(base, notes))
+
+
+def roles_by_note(term: Term) -> dict[str, tuple[str, ...]]:
+    """Note id -> the roles (host, organizer, participant) it gives the term, in that order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for role, notes in term.roles:
+        for note in notes:
+            found[note.id] = found.get(note.id, ()) + (role,)
+    return found
+
+
+def by_letter(terms) -> list[tuple[str, list[Term]]]:
+    """Terms under the first letter of their label (accents folded: Åland under A), A to Z."""
+    groups: dict[str, list[Term]] = {}
+    for term in sorted(terms, key=lambda t: (first_letter(t.label), t.label.casefold())):
+        groups.setdefault(first_letter(term.label), []).append(term)
+    return list(groups.items())
+
+
+def first_letter(label: str) -> str:
+    letter = unicodedata.normalize("NFKD", label[:1])[:1].upper()
+    return letter if letter.isalpha() else "#"
