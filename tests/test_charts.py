@@ -251,7 +251,7 @@ def test_bar_chart_geometry():
     assert all(chart.bar_x + w + 40 <= chart.width for w in widths), "bars and numbers fit"
     # A label too long for the column gets lines of its own above the bars: never cut.
     assert "".join(text for text, _ in chart.bars[2].lines) == "a" * 80
-    assert all(len(text) * 8 <= chart.width for bar in chart.bars for text, _ in bar.lines)
+    assert all(len(text) * 9 <= chart.width for bar in chart.bars for text, _ in bar.lines)
     for before, bar in zip(chart.bars, chart.bars[1:]):
         assert bar.y >= before.y + chart.bar_height, "bars do not overlap"
         assert all(before.y + chart.bar_height < y < bar.y for _, y in bar.lines), "a label stands above its bar"

@@ -74,7 +74,14 @@ def pick_pages(site: Path) -> dict[str, Path]:
         "open data": site / "data" / "index.html",
         "year": _biggest(_pages_in(site, "notes", lambda p: p.parent.name.isdigit())),
         "all notes": site / "notes" / "index.html",
+        # Pages a small archive does not have: then the State page stands in.
+        "page 2 of a list": _first(sorted(site.glob("states/*/page/2/index.html")), _biggest(_pages_in(site, "states"))),
+        "a role's notes": _first(sorted(site.glob("states/*/host/index.html")), _biggest(_pages_in(site, "states"))),
     }
+
+
+def _first(pages: list[Path], otherwise: Path) -> Path:
+    return pages[0] if pages else otherwise
 
 
 def long_name_pages(site: Path) -> dict[str, Path]:
@@ -193,7 +200,7 @@ AXE_RUN = """async () => {
 }"""
 
 PAGE_KINDS = ["home", "note", "state", "organization", "paragraph", "document", "states index", "404",
-              "open data", "year", "all notes"]
+              "open data", "year", "all notes", "page 2 of a list", "a role's notes"]
 CHART_KINDS = ["home", "state", "organization", "paragraph", "states index"]
 
 

@@ -31,8 +31,9 @@ WIDTH = 360
 is drawn at 12 CSS px or more on a 390 px screen; wider screens draw it at its own size."""
 ROW = 22
 BAR_HEIGHT = 14
-CHAR_WIDTH = 8.0
-"""A generous estimate of one character's width at the chart's font size (13 px)."""
+CHAR_WIDTH = 9.0
+"""A generous estimate of one character's width at the chart's font size (13 px): wide
+letters and wide fonts included, since a label must never be cut."""
 LABEL_COLUMN = 100
 """Labels that fit this width stand left of their bars; longer ones get a line of their
 own above the bar, wrapped, so that no label is ever cut."""
@@ -136,7 +137,7 @@ def bar_chart(chart_id: str, title: str, column: str, counts: list[tuple[str, in
     summary = "; ".join(f"{label}: {count:,} {unit[0] if count == 1 else unit[1]}"
                         for label, count, _ in counts)
     return Chart(chart_id, title, f"{summary}." if counts else "None.", column,
-                 tuple(bars), WIDTH, int(max(y, ROW)), round(bar_x - 6, 1) if beside else 0, bar_x,
+                 tuple(bars), WIDTH, int(max(y, ROW)), round(bar_x - 6, 1) if beside else 2, bar_x,
                  BAR_HEIGHT, "end" if beside else "start")
 
 

@@ -148,6 +148,7 @@ class NotePages(_Pages):
             states=[self._link_item(s, here) for s in note.states],
             organizations=[self._link_item(o, here) for o in note.organizations],
             paragraphs=[self._link_item(p, here) for p in note.paragraphs],
+            cited=[views.entity_link(p) for p in note.paragraphs],
             citation=cite.plain_text(fields),
             citation_meta=cite.meta_tags(fields),
             citation_files=[(label, cite.data_uri(media_type, write(fields)), f"{note.id}.{extension}", media_type)
