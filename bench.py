@@ -67,6 +67,9 @@ def main() -> int:
         return bench_bundles(args.bundle or list(BUNDLE_SIZES), args.runs)
     if args.serve is not None:
         return bench_serve(args.serve or [5000])
+    if args.compare_with is not None:
+        return bench_compare(Path(args.compare_with), args.n[0] if args.n != [1000, 5000, 10000] else 5000,
+                             max(args.runs, 3))
     work = Path(tempfile.mkdtemp(prefix="infonotes-bench-"))
     try:
         rows = [bench_one(n, work, args.runs, args.jobs) for n in args.n]
@@ -98,7 +101,38 @@ def parse_args():
     parser.add_argument("--serve", type=int, nargs="*", metavar="N",
                         help="time `build.py serve` instead: edit, reload, search index, idle CPU "
                              "(default size: 5000)")
+    parser.add_argument("--compare-with", metavar="CHECKOUT",
+                        help="time full builds of this checkout and of CHECKOUT (say, main) on the same "
+                             "archive, alternating (--n: its size, default 5000; --runs: pairs, at least 3)")
     return parser.parse_args()
+
+
+def bench_compare(other: Path, n: int, pairs: int) -> int:
+    """Median full-build time of this checkout and of `other`, run in turns on one archive,
+    each into a new folder, so that both meet the same machine load; prints the ratio."""
+    work = Path(tempfile.mkdtemp(prefix="infonotes-compare-"))
+    try:
+        notes = work / "notes"
+        run_checked([sys.executable, str(GEN), "--count", str(n), "--out", str(notes)], "gen_notes")
+        times: dict[str, list[float]] = {"this": [], "other": []}
+        for run in range(pairs):
+            for name, root in (("this", PROJECT), ("other", other)):
+                out = fresh_folder(work, f"{name}-{run}")
+                cmd = [str(root / ".venv" / "bin" / "python"), str(root / "build.py"), "--config",
+                       str(root / "site.toml"), "build", "--notes", str(notes), "--out", str(out)]
+                times[name].append(time_build(cmd, f"{name} build")["seconds"])
+                shutil.rmtree(out, ignore_errors=True)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    this, that = statistics.median(times["this"]), statistics.median(times["other"])
+    print(f"{n:,} notes, {pairs} alternating pairs: this checkout {this:.2f} s, {other} {that:.2f} s "
+          f"(median), ratio {this / that:.3f}")
+    print("  this:  " + ", ".join(f"{t:.2f}" for t in times["this"]))
+    print("  other: " + ", ".join(f"{t:.2f}" for t in times["other"]))
+    return 0
 
 
 def bench_one(n: int, work: Path, runs: int, jobs: int | None) -> dict:
