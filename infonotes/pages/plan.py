@@ -65,14 +65,20 @@ def list_plans(base: str, kind: str, subject, total: int, role: str = "") -> lis
 
 
 def term_list_plans(term: Term) -> list[PagePlan]:
-    """A term's pages: all its notes, and, when it has several roles, its notes in each role
+    """A term's pages: all its notes, and its notes in each role that `filter_roles` keeps
     (a filter made of links, at base/host/, base/organizer/…)."""
     base = term_path(term.kind, term.slug)
     plans = list_plans(base, "term", term, len(term.notes))
-    if len(term.roles) > 1:
-        for role, notes in term.roles:
-            plans += list_plans(f"{base}{role}/", "term", term, len(notes), role)
+    for role, notes in filter_roles(term):
+        plans += list_plans(f"{base}{role}/", "term", term, len(notes), role)
     return plans
+
+
+def filter_roles(term: Term) -> list[tuple[str, tuple]]:
+    """The roles whose notes get a list of their own: those that hold at most half of the
+    term's notes. A role most notes have (a State takes part in nearly all its events)
+    would repeat the whole list, page for page; its labels on the whole list say as much."""
+    return [(role, notes) for role, notes in term.roles if len(notes) * 2 <= len(term.notes)]
 
 
 REDIRECT_KINDS = ("note_redirect", "term_redirect")

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from infonotes.archive.model import Note, SiteModel, Term
 from infonotes.config import Config
 from infonotes.pages import charts, cite, opendata, views
-from infonotes.pages.plan import REDIRECT_KINDS, PagePlan, plan_pages, site_addresses
+from infonotes.pages.plan import REDIRECT_KINDS, PagePlan, filter_roles, plan_pages, site_addresses
 from infonotes.pages.urls import Links, note_path, term_path
 from infonotes.problems import InputError, Problem
 
@@ -327,7 +327,9 @@ class SitePages(_Pages):
             description=views.describe(term), crumbs=crumbs,
             feed=(page + "feed.xml", self._feed_title(term)), table=page + opendata.TERM_CSV,
             filters=[(role, views.ROLE_HEADINGS[role], len(role_notes), f"{page}{role}/")
-                     for role, role_notes in term.roles] if len(term.roles) > 1 else [],
+                     for role, role_notes in filter_roles(term)],
+            counts=[(views.ROLE_HEADINGS[role], len(role_notes)) for role, role_notes in term.roles]
+            if len(term.roles) > 1 else [],
             page_of_term=page, **extra)
 
     def _note_redirect(self, plan):
