@@ -4,12 +4,14 @@ size (390 × 844) and a desktop's (1280 × 800); the lists are read from the bui
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import static_server
+from conftest import note_text, static_server, write_project
+from infonotes.cli import main as cli_main
 from test_site import NOTE_LINK, ListEntries, list_pages, page_file
 from test_validity import PAGE_KINDS, pick_pages
 
@@ -171,3 +173,86 @@ def test_no_page_is_over_150_kb_and_lists_hold_at_most_50_notes(site_300):
         if NOTE_LINK.match("/" + path.parent.relative_to(site_300).as_posix() + "/") is None:
             # Outside note pages, a page's note links are its list's entries (and a home page's latest).
             assert text.count('href="/notes/') - text.count('href="/notes/page/') <= 3 * PAGE_SIZE + 40, path
+
+
+# --- a note's page: related notes, and the notes before and after it ---------------------
+
+RELATED = re.compile(r'<section class="related".*?</section>', re.S)
+PAGER = re.compile(r'<nav class="note-pager".*?</nav>', re.S)
+LINKED_NOTE = re.compile(r'href="/notes/([^/"]+)/"')
+
+
+def _names(note: dict) -> set[str]:
+    """What a note shares with others: its States, organizations and paragraphs, in any role."""
+    found = {s["iso3"] for s in note["states"]}
+    found |= {note["country"]["iso3"]} if note["country"] else set()
+    for who in note["organizers"] + note["organizations"]:
+        found.add(who.get("iso3") or who["acronym"])
+    return found | {"paragraph:" + p["reference"] for p in note["paragraphs"]}
+
+
+def test_each_note_page_links_at_most_five_related_notes_that_share_a_name_with_it(site_300):
+    notes = {n["id"]: n for n in json.loads((site_300 / "data/notes.json").read_text(encoding="utf-8"))["notes"]}
+    with_related = 0
+    for note_id, note in notes.items():
+        html = (site_300 / "notes" / note_id / "index.html").read_text(encoding="utf-8")
+        section = RELATED.search(html)
+        if section is None:
+            continue
+        with_related += 1
+        related = LINKED_NOTE.findall(section[0])
+        assert 1 <= len(related) <= 5 and len(set(related)) == len(related), note_id
+        assert note_id not in related
+        for other in related:
+            assert _names(note) & _names(notes[other]), f"{note_id} -> {other} share nothing"
+    assert with_related > 0.9 * len(notes)
+
+
+def test_previous_and_next_walk_through_every_note_in_time(site_300):
+    notes = json.loads((site_300 / "data/notes.json").read_text(encoding="utf-8"))["notes"]
+    in_time = [n["id"] for n in sorted(notes, key=lambda n: (n["date"], n["id"]))]
+    walked, current = [], in_time[0]
+    while current:
+        walked.append(current)
+        html = (site_300 / "notes" / current / "index.html").read_text(encoding="utf-8")
+        pager = PAGER.search(html)[0]
+        newer = re.search(r'class="note-pager-newer"><a href="/notes/([^/"]+)/"', pager)
+        older = re.search(r'class="note-pager-older"><a href="/notes/([^/"]+)/"', pager)
+        assert (older[1] if older else None) == (walked[-2] if len(walked) > 1 else None), current
+        current = newer[1] if newer else None
+    assert walked == in_time
+
+
+def test_related_notes_prefer_a_rare_shared_paragraph_to_a_common_state(tmp_path):
+    """Sharing a paragraph few notes cite says more than sharing a State many notes name;
+    at most five are shown, the nearest in time first among equals."""
+    notes = {f"2020/2020-01-{day:02d}-common-{day}.md": note_text(f"Common {day}", f"2020-01-{day:02d}",
+                                                                   states="[Japan]")
+             for day in range(1, 11)}
+    notes["2020/2020-02-01-rare-a.md"] = note_text("Rare A", "2020-02-01", states="[Japan]",
+                                                   paragraphs="[2663 OP17]")
+    notes["2021/2021-06-01-rare-b.md"] = note_text("Rare B", "2021-06-01", states="[Chile]",
+                                                   paragraphs="[2663 OP17]")
+    project = write_project(tmp_path / "p", notes)
+    assert cli_main(["--config", str(project / "site.toml"), "build", "--no-search",
+                     "--out", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out/notes/2020-02-01-rare-a/index.html").read_text(encoding="utf-8")
+    related = LINKED_NOTE.findall(RELATED.search(html)[0])
+    assert related[0] == "2021-06-01-rare-b"
+    assert related[1:] == ["2020-01-10-common-10", "2020-01-09-common-9", "2020-01-08-common-8",
+                           "2020-01-07-common-7"]
+    lonely = (tmp_path / "out/notes/2021-06-01-rare-b/index.html").read_text(encoding="utf-8")
+    assert LINKED_NOTE.findall(RELATED.search(lonely)[0]) == ["2020-02-01-rare-a"]
+    assert "Previous note" in lonely and "Next note" not in lonely
+
+
+def test_the_open_data_page_gives_each_download_its_size(site_300):
+    html = (site_300 / "data/index.html").read_text(encoding="utf-8")
+    shown = dict(re.findall(r'<a href="/(data/[^"]+)">data/[^<]+</a> \(([^)]+)\)', html))
+    assert set(shown) >= {"data/notes.json", "data/notes.csv"}, shown
+    for path, size in shown.items():
+        actual = (site_300 / path).stat().st_size
+        number, unit = size.split()
+        scale = {"bytes": 1, "KB": 1000, "MB": 1_000_000}[unit]
+        assert abs(float(number.replace(",", "")) * scale - actual) <= scale / 2 + 1, (path, size, actual)
+    assert "<!--size:" not in html

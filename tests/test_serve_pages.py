@@ -59,7 +59,19 @@ def _give_a_new_role(notes: Path) -> None:  # Japan hosts once: its host and par
     _touch_and_write(path, path.read_text(encoding="utf-8").replace("country: Thailand", "country: Japan"))
 
 
-CHANGES = [_add_page, _remove_page, _move_to_the_front, _give_a_new_role]
+def _retitle(notes: Path) -> None:  # the notes that link to it as related, before or after show the new title
+    path = sorted(notes.rglob("*.md"))[20]
+    text = path.read_text(encoding="utf-8")
+    _touch_and_write(path, text.replace("title: Meeting", "title: Renamed meeting", 1))
+
+
+def _share_a_paragraph(notes: Path) -> None:  # two notes become each other's most related
+    for path in sorted(notes.rglob("*.md"))[3:5]:
+        text = path.read_text(encoding="utf-8")
+        _touch_and_write(path, text.replace("states: [Japan]", "states: [Japan]\nparagraphs: [2663 OP17]", 1))
+
+
+CHANGES = [_add_page, _remove_page, _move_to_the_front, _give_a_new_role, _retitle, _share_a_paragraph]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__.strip("_"))

@@ -19,13 +19,15 @@ from infonotes.archive.check import check_former_ids, check_ids, check_source
 from infonotes.archive.load import Source, display_path, find_note_files, note_id, read_source
 from infonotes.archive.markdown import make_markdown
 from infonotes.archive.model import Note, SiteModel, build_model
+from infonotes.archive.related import Neighbours, note_neighbours
 from infonotes.config import Config
 from infonotes.output.parallel import map_chunks, worker_count
 from infonotes.output.write import Staging
 from infonotes.pages.assets import asset_files
 from infonotes.pages.plan import PagePlan, plan_pages
-from infonotes.pages.render import NotePages, Offline, SitePages
-from infonotes.pages.urls import Links
+from infonotes.pages.opendata import DATA_PAGE
+from infonotes.pages.render import NotePages, Offline, SitePages, with_file_sizes, with_note_links
+from infonotes.pages.urls import Links, note_path
 from infonotes.problems import InputError, Problem
 from infonotes.search.documents import plain_text
 from infonotes.search.files import search_files
@@ -58,6 +60,8 @@ class BuildResult:
     """What was built: `serve` keeps it to rebuild only what a change touches."""
     checked: tuple[Note, ...]
     """Every checked note, drafts included, as the model holds them (no HTML body)."""
+    neighbours: dict[str, Neighbours]
+    """Note id -> the notes its page links to (related, before and after)."""
 
 
 def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Path | None = None,
@@ -81,18 +85,24 @@ def build_site(config: Config, *, notes_dir: Path | None = None, output_dir: Pat
                          pages=NotePageWriter(site, note_pages, drafts), keep_text=search)
         model = step.run("model", build_model, notes, catalog, drafts)
         plans = step.run("plans", plan_pages, model)
+        neighbours = step.run("related notes", note_neighbours, model)
         site_pages = SitePages(config, links, model, offline)
+        # The note pages get their links to other notes along with the site pages.
+        work = partial(_write_pages, site, site_pages, partial(_fill_note_links, site, note_pages, neighbours))
+        items = [*plans, *model.notes]
         if search:
             # The index is one job that does not split: this process makes it while the
             # other cores write the site pages, then helps them finish.
             index = partial(step.run, "search index", write_search_index, site, model)
-            step.run("site pages and search index", site.map_beside, partial(_write_pages, site, site_pages),
-                     plans, index, _other_cores(workers))
+            grown, _ = step.run("site pages and search index", site.map_beside, work, items, index,
+                                _other_cores(workers))
         else:
-            step.run("site pages", site.map_chunks, partial(_write_pages, site, site_pages), plans, workers)
+            grown = step.run("site pages", site.map_chunks, work, items, workers)
+        site.grew(sum(grown))
+        step.run("file sizes", show_file_sizes, site)
         step.run("assets", copy_assets, site, config.theme_dir)
         step.run("publish", site.publish)
-    return BuildResult(len(model.notes), len(site.written), site.size, step, model, tuple(notes))
+    return BuildResult(len(model.notes), len(site.written), site.size, step, model, tuple(notes), neighbours)
 
 
 def notes_in(notes_dir: Path) -> list[Path]:
@@ -190,12 +200,34 @@ def _read_or_problems(path: Path) -> Source | list[Problem]:
         return error.problems
 
 
+# --- what a note's page shows of other notes ---------------------------------------------
+
+def _fill_note_links(site, note_pages: NotePages, neighbours: dict[str, Neighbours], note: Note) -> int:
+    """Put the related notes and the notes before and after into the note's page, written
+    before the model was known; how many bytes the page grew."""
+    links = note_pages.note_links(note, neighbours[note.id])
+    return site.rewrite(note_path(note.id), partial(with_note_links, links=links))
+
+
 # --- the site pages, the search index, the assets ---------------------------------------
 
-def _write_pages(site: Staging, site_pages: SitePages, plans: list[PagePlan]) -> list[None]:
-    for plan in plans:
-        site.write(plan.path, site_pages.render(plan))
-    return [None] * len(plans)
+def show_file_sizes(site: Staging) -> None:
+    """The /data/ page gives the size of each download, known once every file is written."""
+    sizes = dict(site.written)
+    site.grew(site.rewrite(DATA_PAGE, partial(with_file_sizes, sizes=sizes)))
+
+
+def _write_pages(site: Staging, site_pages: SitePages, fill_note_links, items: list) -> list[int]:
+    """Write the page of each PagePlan, fill in the links of each Note's page; the bytes
+    each item added to pages written before (none for a new page)."""
+    grown = []
+    for item in items:
+        if isinstance(item, PagePlan):
+            site.write(item.path, site_pages.render(item))
+            grown.append(0)
+        else:
+            grown.append(fill_note_links(item))
+    return grown
 
 
 def _other_cores(workers: int | None) -> int:

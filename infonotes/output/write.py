@@ -59,6 +59,8 @@ class Staging:
         self.published = False
         self.written: list[tuple[str, int]] = []
         """(site-relative path, size) of every file written, in any process."""
+        self.added = 0
+        """Bytes that `rewrite` added to files written before."""
 
     def __enter__(self) -> "Staging":
         _refuse_foreign_folder(self.output_dir)
@@ -72,7 +74,7 @@ class Staging:
 
     @property
     def size(self) -> int:
-        return sum(size for _, size in self.written)
+        return sum(size for _, size in self.written) + self.added
 
     def write(self, path: str, data: bytes) -> None:
         """Write one file at a site-relative address ('states/japan/' is its index.html)."""
@@ -84,6 +86,22 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_new(target, data, name)
         self.written.append((name, len(data)))
+
+    def rewrite(self, path: str, change) -> int:
+        """Replace a file written before with change(its bytes); how many bytes it grew."""
+        name = file_of(path)
+        with open(self.folder / name, "r+b") as file:
+            data = file.read()
+            changed = change(data)
+            if changed != data:
+                file.seek(0)
+                file.write(changed)
+                file.truncate()
+        return len(changed) - len(data)
+
+    def grew(self, added: int) -> None:
+        """Count bytes added by `rewrite` in worker processes."""
+        self.added += added
 
     def copy(self, source: Path, path: str) -> None:
         self.write(path, source.read_bytes())
@@ -129,6 +147,15 @@ class PagesInMemory:
 
     def write(self, path: str, data: bytes) -> None:
         self.files[file_of(path)] = data
+
+    def rewrite(self, path: str, change) -> int:
+        name = file_of(path)
+        before = self.files[name]
+        self.files[name] = change(before)
+        return len(self.files[name]) - len(before)
+
+    def grew(self, added: int) -> None:
+        pass
 
     def map_chunks(self, function, items: list, workers: int | None = None, chunk: int = CHUNK) -> list:
         return map_chunks(function, items, 1, chunk)  # in this process: its dict is the one filled

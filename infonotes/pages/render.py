@@ -10,6 +10,7 @@ Two renderers share one set of templates:
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,11 @@ import jinja2
 from markupsafe import Markup
 
 from infonotes.archive.model import Note, SiteModel, Term
+from infonotes.archive.related import Neighbours
 from infonotes.config import Config
 from infonotes.pages import charts, cite, opendata, views
 from infonotes.pages.plan import REDIRECT_KINDS, PagePlan, filter_roles, plan_pages, site_addresses
-from infonotes.pages.urls import Links, note_path, term_path
+from infonotes.pages.urls import Links, file_of, note_path, term_path
 from infonotes.problems import InputError, Problem
 
 STYLESHEET = "assets/style.css"
@@ -155,6 +157,25 @@ class NotePages(_Pages):
                             for extension, label, media_type, write in CITATION_FILES],
         )
 
+    def note_links(self, note: Note, neighbours: Neighbours) -> bytes:
+        """The part of a note's page that needs the whole archive: related notes, and the
+        notes before and after it (see `with_note_links`)."""
+        here = note_path(note.id)
+        return self._render("_note_neighbours.html", here, neighbours=neighbours, entry=self._related_entry,
+                            url=lambda to: self.links.href(here, to))
+
+    def _related_entry(self, note: Note) -> Markup:
+        # Every note page is at the same depth: a note's entry reads the same on each page
+        # that lists it. (`serve` keeps this renderer: the key holds what the entry shows.)
+        key = ("note", note.id, note.title, note.date, note.end, note.venue)
+        item = self._link_items.get(key)
+        if item is None:
+            here = note_path(note.id)
+            html = self._render("_list_item.html", here, note=note, heading="",
+                                url=lambda to: self.links.href(here, to)).decode("utf-8")
+            item = self._link_items[key] = Markup(html.strip())
+        return item
+
     def _link_item(self, entity, here: str) -> Markup:
         key = (type(entity).__name__, entity.slug, here.count("/") if self.links.relative else 0)
         item = self._link_items.get(key)
@@ -169,6 +190,38 @@ class NotePages(_Pages):
         return cite.citation_fields(note, url=self.links.absolute(note_path(note.id)), author=config.author,
                                     publisher=config.publisher, collection=config.title,
                                     language=config.language)
+
+
+NOTE_LINKS = (b"<!--note-links-->", b"<!--/note-links-->")
+"""Where note.html leaves room for `NotePages.note_links`: a note's page is written as soon
+as its note is read, before the other notes are known, and filled in after the model."""
+
+
+def with_note_links(page: bytes, links: bytes) -> bytes:
+    """The page with `links` between the NOTE_LINKS marks (a template without them gets none)."""
+    start, end = NOTE_LINKS
+    opening = page.find(start)
+    closing = page.find(end, opening)
+    if opening < 0 or closing < 0:
+        return page
+    return page[: opening + len(start)] + links + page[closing:]
+
+
+SIZE_MARK = re.compile(rb"<!--size:([^>]+?)-->")
+"""Where a page shows the size of another file of the site (the /data/ page's downloads):
+pages are written in parallel, so the sizes go in once every file is written."""
+
+
+def size_mark(path: str) -> Markup:
+    return Markup(f"<!--size:{file_of(path)}-->")
+
+
+def with_file_sizes(page: bytes, sizes: dict[str, int]) -> bytes:
+    """The page with each SIZE_MARK replaced by its file's size (left as it is when unknown)."""
+    def size(match: re.Match) -> bytes:
+        known = sizes.get(match[1].decode("utf-8"))
+        return match[0] if known is None else views.file_size(known).encode("utf-8")
+    return SIZE_MARK.sub(size, page)
 
 
 class SitePages(_Pages):
@@ -370,7 +423,7 @@ class SitePages(_Pages):
         return self._page("data.html", plan.path, "Open data", crumbs=[("Open data", None)],
                           description=f"The {self.config.title} as data: every note in JSON and CSV, "
                                       "and one table per relation.",
-                          files=opendata.DATA_FILES, note_count=len(self.model.notes),
+                          files=opendata.DATA_FILES, note_count=len(self.model.notes), size_mark=size_mark,
                           term_columns=opendata.TERM_COLUMNS, roles_column=opendata.ROLES_COLUMN,
                           examples=self._term_table_examples(),
                           separator=opendata.LIST_SEPARATOR)

@@ -87,6 +87,15 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
 
 
+def file_size(size: int) -> str:
+    """A download's size as readers read it: '812 bytes', '46 KB', '3.9 MB'."""
+    if size < 1000:
+        return plural(size, "byte")
+    if size < 1_000_000:
+        return f"{round(size / 1000):,} KB"
+    return f"{size / 1_000_000:,.1f} MB"
+
+
 # --- Paginated lists of notes (term pages, year pages, /notes/) ---------------------------
 
 PAGE_SIZE = 50

@@ -30,12 +30,14 @@ from infonotes.archive.catalog import Catalog
 from infonotes.archive.check import check_former_ids, check_ids
 from infonotes.archive.load import NOTE_SUFFIXES, display_path
 from infonotes.archive.model import Note, SiteModel, Term, build_model
+from infonotes.archive.related import Neighbours, note_neighbours
 from infonotes.commands.build import NotePageWriter, build_site, load_notes_from, notes_in
 from infonotes.config import Config, load_config
 from infonotes.output.write import PagesInMemory, files_under, refuse_collisions
 from infonotes.pages.assets import ASSETS, LUNR_ASSET, theme_files
 from infonotes.pages.plan import PagePlan, plan_pages
-from infonotes.pages.render import NotePages, SitePages
+from infonotes.pages.opendata import DATA_PAGE
+from infonotes.pages.render import SIZE_MARK, NotePages, SitePages, with_file_sizes, with_note_links
 from infonotes.pages.urls import Links, file_of, note_path
 from infonotes.problems import InputError
 from infonotes.search.files import search_files
@@ -80,6 +82,8 @@ class Published:
     """Note id -> the (kind, slug) of every term whose pages list it."""
     note_pages: NotePages
     site_pages: SitePages
+    neighbours: Mapping[str, Neighbours]
+    """Note id -> the notes its page links to (related, before and after)."""
     model_lags: bool = False
     """Some notes' body texts in `model` are older than in `notes` (after a body edit: only
     the search index reads them)."""
@@ -126,7 +130,7 @@ def full_build(request: Request, folder: Path, build=build_site) -> Outcome:
     plans = tuple(plan_pages(result.model))
     published = Published(config, result.model.catalog, notes, {p: stamps[p] for p in notes}, result.model,
                           plans, memberships(plans), NotePages(config, links),
-                          SitePages(config, links, result.model))
+                          SitePages(config, links, result.model), result.neighbours)
     return Outcome(published, writes, model_changed=True, full=True, files=result.files,
                    leftover=None if target == folder else target)
 
@@ -219,12 +223,14 @@ def _rerender(published: Published, request: Request, folder: Path, current: dic
     after = {note.id: note for note in fresh}
     changed_ids = {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
     if not changed_ids:  # the same notes: only their own pages may differ (a changed link, say)
+        fill_note_links(published.note_pages, published.neighbours, fresh, pages)
         following = dataclasses.replace(published, notes=notes, stamps=current)
         return Outcome(following, _differing(pages, folder))
     if all(_as_listed(before.get(i)) == _as_listed(after.get(i)) for i in changed_ids):
         # Only body texts changed, which no page but the note's own shows (the tests of a
         # body edit check it against a full build): the model of the pages stays, and the
         # search index, which does read bodies, is made from `notes` afterwards.
+        fill_note_links(published.note_pages, published.neighbours, fresh, pages)
         following = dataclasses.replace(published, notes=notes, stamps=current, model_lags=True)
         return Outcome(following, _differing(pages, folder), model_changed=True)
     model = build_model(notes.values(), published.catalog, request.drafts)
@@ -234,6 +240,10 @@ def _rerender(published: Published, request: Request, folder: Path, current: dic
     site_pages = published.site_pages.for_model(model, changed_ids)
     for plan in plans_to_render(published, plans, members, changed_ids):
         pages[file_of(plan.path)] = site_pages.render(plan)
+    fill_file_sizes(pages, folder)
+    neighbours = note_neighbours(model)
+    fill_note_links(published.note_pages, neighbours, fresh, pages)
+    relink_note_pages(published, neighbours, changed_ids, model, folder, pages)
     writes = _differing(pages, folder)
     # What may have to go: the old plans' files, and every file of a changed note's folder
     # (its page and the files beside it); what stays: the new plans' and the new notes' files.
@@ -242,8 +252,48 @@ def _rerender(published: Published, request: Request, folder: Path, current: dic
         if path not in kept:
             writes[path] = None
     following = Published(published.config, published.catalog, notes, current, model, plans, members,
-                          published.note_pages, site_pages)
+                          published.note_pages, site_pages, neighbours)
     return Outcome(following, writes, model_changed=True)
+
+
+def fill_file_sizes(pages: dict[str, bytes], folder: Path) -> None:
+    """The sizes of the downloads on the /data/ page, as the full build gives them: of the
+    files just rendered, else of the served ones."""
+    page = file_of(DATA_PAGE)
+    if page not in pages:
+        return
+    wanted = {m.decode("utf-8") for m in SIZE_MARK.findall(pages[page])}
+    sizes = {path: len(pages[path]) if path in pages else (folder / path).stat().st_size
+             for path in wanted if path in pages or (folder / path).is_file()}
+    pages[page] = with_file_sizes(pages[page], sizes)
+
+
+def fill_note_links(note_pages: NotePages, neighbours: Mapping[str, Neighbours], fresh: list[Note],
+                    pages: dict[str, bytes]) -> None:
+    """Put the related notes and the notes before and after in the pages just rendered."""
+    for note in fresh:
+        path = file_of(note_path(note.id))
+        if path in pages and note.id in neighbours:
+            pages[path] = with_note_links(pages[path], note_pages.note_links(note, neighbours[note.id]))
+
+
+def relink_note_pages(published: Published, neighbours: Mapping[str, Neighbours], changed_ids: set[str],
+                      model: SiteModel, folder: Path, pages: dict[str, bytes]) -> None:
+    """The pages of the other notes whose links changed: another related note, before or
+    after, or one of them retitled or moved in time."""
+    for note in model.notes:
+        path = file_of(note_path(note.id))
+        if path in pages:
+            continue
+        mine = neighbours[note.id]
+        before = published.neighbours.get(note.id)
+        if before is not None and before.ids() == mine.ids() and not changed_ids.intersection(mine.linked()):
+            continue
+        try:
+            served = (folder / path).read_bytes()
+        except FileNotFoundError:
+            continue
+        pages[path] = with_note_links(served, published.note_pages.note_links(note, mine))
 
 
 def _as_listed(note: Note | None) -> Note | None:
